@@ -1,0 +1,113 @@
+/* Generated from schemas/ by `npm run generate:types`. Do not edit by hand. */
+
+/**
+ * One change to one partner-program member, as published on the cbp.mra.members exchange (ICD 2).
+ */
+export interface MemberRecord {
+  specVersion: '1.0';
+  /**
+   * Stable across redeliveries; equals the AMQP messageId. De-duplicate on it.
+   */
+  eventId: string;
+  change: 'added' | 'updated' | 'status-changed' | 'removed';
+  /**
+   * When the gateway accepted the message that carried the change.
+   */
+  occurredAt: string;
+  administration: {
+    code: string;
+    name: string;
+    program: string;
+    /**
+     * Year and month the MRA was signed.
+     */
+    mraSignedOn: string;
+  };
+  member: Member;
+  /**
+   * For updated and status-changed: the member fields that changed, with their old values (null where the field was absent).
+   */
+  previous?: {
+    legalName?: string;
+    tradeNames?: string[];
+    idScheme?: string;
+    idCheck?: string;
+    address?: Address;
+    roles?: string[];
+    status?: string;
+    statusSince?: string;
+    certifiedOn?: string;
+    lastValidatedOn?: string | null;
+    certificateType?: string;
+    recognized?: boolean;
+    mids?: Mid[];
+  };
+  source: {
+    messageId: string;
+    receivedAt: string;
+    /**
+     * Key that signed the submission.
+     */
+    kid: string;
+    /**
+     * SHA-256 (base64url) of the submission's exact body bytes.
+     */
+    digest: string;
+    sequence: number | null;
+  };
+}
+/**
+ * This interface was referenced by `MemberRecord`'s JSON-Schema
+ * via the `definition` "member".
+ */
+export interface Member {
+  /**
+   * <ADMINISTRATION>:<memberId>, unique across administrations.
+   */
+  key: string;
+  memberId: string;
+  idScheme: string;
+  /**
+   * Result of the scheme's identifier check.
+   */
+  idCheck: 'valid' | 'invalid' | 'unchecked';
+  legalName: string;
+  tradeNames: string[];
+  address: Address;
+  roles: string[];
+  status: 'certified' | 'suspended' | 'revoked' | 'withdrawn';
+  statusSince: string;
+  certifiedOn: string;
+  lastValidatedOn: string | null;
+  certificateType: string;
+  /**
+   * True when CBP may extend MRA benefits to this member now: its certificate type is within the arrangement's security scope and its status is certified.
+   */
+  recognized: boolean;
+  mids: Mid[];
+}
+export interface Address {
+  /**
+   * @minItems 1
+   * @maxItems 4
+   */
+  lines: [string, ...string[]];
+  city: string;
+  region?: string;
+  postalCode?: string;
+  /**
+   * ISO 3166-1 alpha-2.
+   */
+  country: string;
+}
+/**
+ * This interface was referenced by `MemberRecord`'s JSON-Schema
+ * via the `definition` "mid".
+ */
+export interface Mid {
+  value: string;
+  /**
+   * partner: sent by the administration; derived: computed by the gateway from name and address (a candidate only).
+   */
+  source: 'partner' | 'derived';
+}
