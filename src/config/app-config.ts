@@ -1,0 +1,119 @@
+import path from 'node:path';
+
+/** Everything the gateway reads from its environment. Nothing else in the code reads process.env. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  amqpUrl: string;
+  configDir: string;
+  dataDir: string;
+  logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+  topology: { exchange: string; queue: string; deadLetterExchange: string; deadLetterQueue: string };
+  maxBodyBytes: number;
+  maxMembers: number;
+  maxMessageAgeHours: number;
+  maxClockSkewSeconds: number;
+  jwsAlgorithms: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(`Configuration ${field}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Algorithms a partner may sign with. `none` and HMAC are never possible, whatever is configured. */
+export const SUPPORTED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519'] as const;
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+const AMQP_NAME = /^[A-Za-z0-9._:-]{1,255}$/;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and checks the configuration. A bad value stops start-up with an error that names the field,
+ * so an operator never runs a gateway that silently ignored a setting.
+ */
+export function loadConfig(env: Env): AppConfig {
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: text(env, 'HOST', '0.0.0.0'),
+    amqpUrl: amqpUrl(env),
+    configDir: path.resolve(text(env, 'CONFIG_DIR', './config')),
+    dataDir: path.resolve(text(env, 'DATA_DIR', './data')),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    topology: {
+      exchange: amqpName(env, 'AMQP_EXCHANGE', 'cbp.mra.members', false),
+      queue: amqpName(env, 'AMQP_QUEUE', 'cbp.risk.members', true),
+      deadLetterExchange: amqpName(env, 'AMQP_DEAD_LETTER_EXCHANGE', 'cbp.mra.members.dlx', false),
+      deadLetterQueue: amqpName(env, 'AMQP_DEAD_LETTER_QUEUE', 'cbp.risk.members.dlq', false),
+    },
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 200 * 1024 * 1024, 1024, 2 ** 31 - 1),
+    maxMembers: integer(env, 'MAX_MEMBERS', 250_000, 1, 250_000),
+    maxMessageAgeHours: integer(env, 'MAX_MESSAGE_AGE_HOURS', 72, 1, 24 * 365),
+    maxClockSkewSeconds: integer(env, 'MAX_CLOCK_SKEW_SECONDS', 300, 0, 3600),
+    jwsAlgorithms: algorithms(env),
+  };
+}
+
+function text(env: Env, field: string, fallback: string): string {
+  const value = env[field];
+  if (value === undefined || value === '') return fallback;
+  return value;
+}
+
+function integer(env: Env, field: string, fallback: number, min: number, max: number): number {
+  const raw = env[field];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(field, `"${raw}" is not a whole number`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(field, `${value} is outside ${min}..${max}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, field: string, fallback: T, allowed: readonly T[]): T {
+  const value = env[field];
+  if (value === undefined || value === '') return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(field, `"${value}" is not one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function amqpName(env: Env, field: string, fallback: string, mayBeEmpty: boolean): string {
+  const value = env[field];
+  if (value === undefined) return fallback;
+  if (value === '' && mayBeEmpty) return '';
+  if (!AMQP_NAME.test(value)) throw new ConfigError(field, `"${value}" is not a valid exchange or queue name`);
+  return value;
+}
+
+function amqpUrl(env: Env): string {
+  const value = text(env, 'AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('AMQP_URL', 'is not a URL');
+  }
+  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw new ConfigError('AMQP_URL', `scheme must be amqp or amqps, not ${url.protocol}`);
+  return value;
+}
+
+function algorithms(env: Env): string[] {
+  const raw = text(env, 'JWS_ALGORITHMS', 'ES256,ES384,PS256,EdDSA');
+  const list = raw.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  if (list.length === 0) throw new ConfigError('JWS_ALGORITHMS', 'needs at least one algorithm');
+  for (const alg of list) {
+    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new ConfigError('JWS_ALGORITHMS', `"${alg}" is not allowed (choose from ${SUPPORTED_ALGORITHMS.join(', ')})`);
+    }
+  }
+  return list;
+}
+
+/** The AMQP URL without its password, for logs. */
+export function redactedAmqpUrl(value: string): string {
+  const url = new URL(value);
+  if (url.password) url.password = '***';
+  return url.toString();
+}

@@ -1,0 +1,64 @@
+import type { ChangeKind } from '../member/member-changes.js';
+import type { StoredMember } from '../member/change-plan.js';
+import type { NormalizedMember } from '../member/normalized-member.js';
+import type { Receipt } from './receipt.js';
+
+/** A message the gateway accepted, as kept in its ledger. */
+export interface AcceptedMessage {
+  administration: string;
+  messageId: string;
+  /** SHA-256, base64url, of the exact request body. */
+  digest: string;
+  kind: 'snapshot' | 'delta';
+  sequence: number | null;
+  issuedAt: string;
+  receivedAt: string;
+  kid: string;
+  receipt: Receipt;
+}
+
+/** Where an administration's message order stands. */
+export interface AdministrationCursor {
+  lastSequence: number | null;
+  lastSnapshotIssuedAt: string | null;
+}
+
+/** A record waiting in the outbox to be published. */
+export interface OutboxRecord {
+  eventId: string;
+  administration: string;
+  memberKey: string;
+  change: ChangeKind;
+  routingKey: string;
+  occurredAt: string;
+  /** The record, serialized once, published as is. */
+  body: Buffer;
+}
+
+/** Everything one accepted message writes, committed together or not at all (ICD 1, rule 9). */
+export interface Acceptance {
+  message: AcceptedMessage;
+  cursor: AdministrationCursor;
+  upserts: { member: NormalizedMember; fingerprint: string }[];
+  removals: string[];
+  records: OutboxRecord[];
+}
+
+/** The store as the intake sees it inside one transaction. */
+export interface IntakeTransaction {
+  findMessage(administration: string, messageId: string): Promise<AcceptedMessage | undefined>;
+  cursor(administration: string): Promise<AdministrationCursor>;
+  /** Fingerprints of the named members, or of every current member when no names are given. */
+  fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>>;
+  loadMembers(administration: string, memberIds: readonly string[]): Promise<Map<string, StoredMember>>;
+  accept(acceptance: Acceptance): Promise<void>;
+}
+
+/**
+ * The intake's port to durable storage. `intake` runs `work` as one serializable transaction: it
+ * commits when `work` resolves and rolls back when it throws. Concurrent submissions of one
+ * administration therefore see each other's effects in some order, never interleaved.
+ */
+export interface IntakeStore {
+  intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T>;
+}

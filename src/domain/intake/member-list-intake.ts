@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import type { ArrangementRegistry } from '../arrangement.js';
+import type { Clock } from '../clock.js';
+import { GatewayError, type ProblemItem } from '../gateway-error.js';
+import type { MemberList } from '../generated/member-list.js';
+import { planChanges } from '../member/change-plan.js';
+import { buildMemberRecord, routingKeyFor, type RecordSource } from '../member/member-record.js';
+import { problemTypeUri } from '../problem-types.js';
+import type { JwsSerialization } from '../signature/jws-envelope.js';
+import type { MemberListVerifier, VerifiedSubmission } from '../signature/member-list-verifier.js';
+import type { AcceptedMessage, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
+import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
+import { decodePayload } from './payload-decoding.js';
+import { RECEIPT_TYP, type Receipt, type ReceiptCounts, type ReceiptSigner } from './receipt.js';
+
+export interface IntakeLimits {
+  maxMembers: number;
+  /** How far ahead of the gateway's clock issuedAt may be. */
+  maxClockSkewMs: number;
+  /** How old issuedAt may be. */
+  maxMessageAgeMs: number;
+}
+
+export interface IntakeDependencies {
+  verifier: MemberListVerifier;
+  validatePayload: (payload: unknown) => ProblemItem[];
+  arrangements: ArrangementRegistry;
+  store: IntakeStore;
+  signer: ReceiptSigner;
+  clock: Clock;
+  limits: IntakeLimits;
+  /** Called after a commit that put records in the outbox, so the relay need not wait for its next poll. */
+  onRecordsQueued?: () => void;
+}
+
+export interface IntakeResult {
+  /** 202 for a newly accepted message, 200 for a replay of one. */
+  status: 202 | 200;
+  receipt: Receipt;
+  /** For logs and metrics only. */
+  summary: { administration: string; messageId: string; kind: string; records: number };
+}
+
+/**
+ * The story of a submission (ICD 1): verify the signature, decode and validate the payload, check the
+ * sender may speak for the administration and that an active MRA exists, prepare the members, check
+ * the message's age, then, in one transaction, detect replays and out-of-order messages, compare with
+ * the current state, and store the message, the new state and the outbound records together. Only
+ * then is a receipt returned; the relay publishes from the outbox.
+ */
+export class MemberListIntake {
+  constructor(private readonly deps: IntakeDependencies) {}
+
+  async submit(body: Buffer, serialization: JwsSerialization): Promise<IntakeResult> {
+    const receivedAt = this.deps.clock.now();
+    const digest = createHash('sha256').update(body).digest('base64url');
+    const verified = await this.deps.verifier.verify(body, serialization);
+    let messageId: string | undefined;
+    try {
+      const list = this.validate(verified);
+      messageId = list.messageId;
+      const arrangement = this.deps.arrangements.find(list.administration);
+      if (!arrangement || !this.deps.arrangements.isActive(list.administration, receivedAt)) {
+        throw new GatewayError('mra-not-active', `There is no active MRA with administration ${list.administration}.`);
+      }
+      const prepared = prepareMembers(list, arrangement, receivedAt);
+      this.checkIssuedAt(list.issuedAt, receivedAt);
+      const source: RecordSource = { messageId: list.messageId, receivedAt: receivedAt.toISOString(), kid: verified.kid, digest, sequence: list.sequence ?? null };
+      const result = await this.deps.store.intake((tx) => this.apply(tx, list, prepared, source, arrangement));
+      if (result.status === 202 && result.summary.records > 0) this.deps.onRecordsQueued?.();
+      return result;
+    } catch (error) {
+      // Once the sender is known, a rejection carries a signed receipt saying what was refused and why.
+      if (error instanceof GatewayError) throw error.withExtensions({ receipt: await this.signRejection(error, verified, receivedAt, digest, messageId) });
+      throw error;
+    }
+  }
+
+  private validate(verified: VerifiedSubmission): MemberList {
+    const payload = decodePayload(verified.payload);
+    const errors = this.deps.validatePayload(payload);
+    const list = payload as MemberList;
+    if (errors.length === 0 && list.members.length > this.deps.limits.maxMembers) {
+      errors.push({ pointer: '/members', detail: `must not have more than ${this.deps.limits.maxMembers} items` });
+    }
+    if (errors.length > 0) {
+      throw new GatewayError('schema-violation', `The payload has ${errors.length >= MAX_LISTED_ERRORS ? 'at least ' : ''}${errors.length} schema error(s).`, {
+        errors: errors.slice(0, MAX_LISTED_ERRORS),
+      });
+    }
+    if (list.administration !== verified.administration) {
+      throw new GatewayError('administration-mismatch', `The signing key belongs to ${verified.administration}, not ${list.administration}.`);
+    }
+    return list;
+  }
+
+  private checkIssuedAt(issuedAt: string, receivedAt: Date): void {
+    const issued = Date.parse(issuedAt);
+    const { maxClockSkewMs, maxMessageAgeMs } = this.deps.limits;
+    if (issued > receivedAt.getTime() + maxClockSkewMs) {
+      throw new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is more than ${maxClockSkewMs / 1000} s ahead of the gateway's clock.`);
+    }
+    if (issued < receivedAt.getTime() - maxMessageAgeMs) {
+      throw new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is older than ${maxMessageAgeMs / 3_600_000} h.`);
+    }
+  }
+
+  private async apply(
+    tx: IntakeTransaction,
+    list: MemberList,
+    prepared: PreparedMembers,
+    source: RecordSource,
+    arrangement: NonNullable<ReturnType<ArrangementRegistry['find']>>,
+  ): Promise<IntakeResult> {
+    const administration = list.administration;
+    const summary = { administration, messageId: list.messageId, kind: list.kind, records: 0 };
+    const earlier = await tx.findMessage(administration, list.messageId);
+    if (earlier) {
+      if (earlier.digest === source.digest) return { status: 200, receipt: earlier.receipt, summary };
+      throw new GatewayError('message-id-conflict', `messageId ${list.messageId} was accepted at ${earlier.receivedAt} with a different body.`);
+    }
+    const cursor = await tx.cursor(administration);
+    checkOrder(list, cursor);
+
+    const ids = list.kind === 'delta' ? prepared.entries.map((e) => (e.type === 'member' ? e.incoming.member.memberId : e.memberId)) : undefined;
+    const fingerprints = await tx.fingerprints(administration, ids);
+    const plan = await planChanges(list.kind, prepared.entries, { fingerprints, load: (memberIds) => tx.loadMembers(administration, memberIds) });
+
+    const counts: ReceiptCounts = { members: list.members.length, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: plan.unchanged, notRecognized: prepared.notRecognized };
+    const records: OutboxRecord[] = [];
+    const upserts: { member: (typeof plan.changes)[number]['member']; fingerprint: string }[] = [];
+    const removals: string[] = [];
+    for (const change of plan.changes) {
+      if (change.change === 'added') counts.added++;
+      else if (change.change === 'updated') counts.updated++;
+      else if (change.change === 'status-changed') counts.statusChanged++;
+      else counts.removed++;
+      if (change.change === 'removed') removals.push(change.member.memberId);
+      else upserts.push({ member: change.member, fingerprint: change.fingerprint });
+      const record = buildMemberRecord(change, arrangement, source);
+      records.push({
+        eventId: record.eventId,
+        administration,
+        memberKey: record.member.key,
+        change: record.change,
+        routingKey: routingKeyFor(record.change, administration),
+        occurredAt: record.occurredAt,
+        body: Buffer.from(JSON.stringify(record)),
+      });
+    }
+    for (const incoming of plan.refreshed) upserts.push(incoming);
+    const warnings = capWarnings([
+      ...prepared.warnings,
+      ...plan.unknownRemovals.map((index) => ({
+        pointer: `/members/${index}/memberId`,
+        code: 'unknown-member-removed' as const,
+        detail: 'The delta removes a member the gateway does not hold; nothing was published for it.',
+      })),
+    ]);
+    const claims = { messageId: list.messageId, administration, receivedAt: source.receivedAt, outcome: 'accepted' as const, counts };
+    const receipt: Receipt = {
+      ...claims,
+      warnings,
+      receipt: await this.deps.signer.sign({ ...claims, kind: list.kind, sequence: source.sequence, digest: source.digest, warnings: warnings.length }),
+    };
+    const message: AcceptedMessage = {
+      administration,
+      messageId: list.messageId,
+      digest: source.digest,
+      kind: list.kind,
+      sequence: source.sequence,
+      issuedAt: list.issuedAt,
+      receivedAt: source.receivedAt,
+      kid: source.kid,
+      receipt,
+    };
+    await tx.accept({
+      message,
+      cursor: {
+        lastSequence: list.sequence !== undefined ? Math.max(list.sequence, cursor.lastSequence ?? 0) : cursor.lastSequence,
+        lastSnapshotIssuedAt: list.kind === 'snapshot' ? list.issuedAt : cursor.lastSnapshotIssuedAt,
+      },
+      upserts,
+      removals,
+      records,
+    });
+    return { status: 202, receipt, summary: { ...summary, records: records.length } };
+  }
+
+  private async signRejection(error: GatewayError, verified: VerifiedSubmission, receivedAt: Date, digest: string, messageId: string | undefined): Promise<string> {
+    return this.deps.signer.sign({
+      ...(messageId !== undefined ? { messageId } : {}),
+      administration: verified.administration,
+      receivedAt: receivedAt.toISOString(),
+      outcome: 'rejected',
+      status: error.status,
+      problem: problemTypeUri(error.code),
+      digest,
+    });
+  }
+}
+
+/**
+ * Rule 8 and its companions: an old message must never roll state back. A sequence, where given, must
+ * exceed the last accepted one. Without a sequence, a message must be issued after the last accepted
+ * snapshot (a delta from before it is already reflected in, or overtaken by, that snapshot).
+ */
+function checkOrder(list: MemberList, cursor: { lastSequence: number | null; lastSnapshotIssuedAt: string | null }): void {
+  if (list.sequence !== undefined) {
+    if (cursor.lastSequence !== null && list.sequence <= cursor.lastSequence) {
+      throw new GatewayError('sequence-not-increasing', `sequence ${list.sequence} is not above the last accepted ${cursor.lastSequence}.`);
+    }
+    return;
+  }
+  if (cursor.lastSnapshotIssuedAt !== null && Date.parse(list.issuedAt) <= Date.parse(cursor.lastSnapshotIssuedAt)) {
+    throw new GatewayError('sequence-not-increasing', `issuedAt ${list.issuedAt} is not after the last accepted snapshot's ${cursor.lastSnapshotIssuedAt}.`);
+  }
+}
+
+export { RECEIPT_TYP };

@@ -1,0 +1,43 @@
+/**
+ * Every problem the gateway reports, by stable code. The problem document's `type` is
+ * `urn:mra-gateway:problem:<code>`; partners switch on it, never on `title` or `detail`.
+ */
+export const problemTypes = {
+  // Rule 1: transport
+  'payload-too-large': { status: 413, title: 'Request body exceeds the configured limit' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  // Rule 2: signature and key
+  'malformed-jws': { status: 400, title: 'The body is not a JWS in the declared serialization' },
+  'disallowed-algorithm': { status: 401, title: 'JWS algorithm is not allowed' },
+  'invalid-jws-header': { status: 401, title: 'JWS protected header is not acceptable' },
+  'unknown-key': { status: 401, title: 'No key with this kid is registered' },
+  'inactive-key': { status: 401, title: 'The signing key is not active' },
+  'bad-signature': { status: 401, title: 'The signature does not verify' },
+  // Rule 3: payload
+  'malformed-payload': { status: 422, title: 'The payload is not UTF-8 JSON' },
+  'schema-violation': { status: 422, title: 'The payload does not match the member-list schema' },
+  // Rule 4 and 5: who may send
+  'administration-mismatch': { status: 403, title: 'The key belongs to another administration' },
+  'mra-not-active': { status: 403, title: 'No active Mutual Recognition Arrangement with this administration' },
+  // Member rules that need the arrangement (after rules 4 and 5)
+  'invalid-members': { status: 422, title: 'Some members are not acceptable' },
+  // Rule 6
+  'issued-at-out-of-range': { status: 422, title: 'issuedAt is too far in the future or too old' },
+  // Rule 7 and 8
+  'message-id-conflict': { status: 409, title: 'This messageId was already accepted with a different body' },
+  'sequence-not-increasing': { status: 409, title: 'The message is not newer than the last accepted one' },
+  // Administration
+  'invalid-partner-key': { status: 400, title: 'The key cannot be registered as a partner signing key' },
+  // Generic HTTP
+  'not-found': { status: 404, title: 'No such resource' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'internal-error': { status: 500, title: 'Internal error' },
+  'service-unavailable': { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof problemTypes;
+
+/** The RFC 9457 `type` URI of a problem code. */
+export function problemTypeUri(code: ProblemCode): string {
+  return `urn:mra-gateway:problem:${code}`;
+}

@@ -1,0 +1,100 @@
+import { errors as joseErrors, flattenedVerify, importJWK } from 'jose';
+import type { Clock } from '../clock.js';
+import { GatewayError } from '../gateway-error.js';
+import { isUsableAt, partnerKeyState, type PartnerKey, type PartnerKeyDirectory } from '../partner-key.js';
+import { parseJwsEnvelope, type FlattenedSignature, type JwsSerialization } from './jws-envelope.js';
+import { acceptHeader } from './jws-header-policy.js';
+
+/** What a verified submission proves: these payload bytes were signed by these keys of one administration. */
+export interface VerifiedSubmission {
+  payload: Uint8Array;
+  /** The administration that owns every signing key. */
+  administration: string;
+  /** kid of the first signature (the one records cite). */
+  kid: string;
+}
+
+type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
+
+/**
+ * Verifies a member-list JWS (ICD 1 rule 2). Every signature present must verify with an active key of
+ * the gateway's key store, and all signing keys must belong to the same administration. Verification
+ * establishes the sender; whether the sender may speak for the payload's administration is rule 4.
+ */
+export class MemberListVerifier {
+  private readonly importedKeys = new Map<string, ImportedKey>();
+
+  constructor(
+    private readonly keys: PartnerKeyDirectory,
+    private readonly clock: Clock,
+    private readonly allowedAlgorithms: readonly string[],
+  ) {}
+
+  async verify(body: Buffer, serialization: JwsSerialization): Promise<VerifiedSubmission> {
+    const signatures = parseJwsEnvelope(body, serialization);
+    // Header policy for every signature first: a message with one bad header is refused before any
+    // key lookup, whatever the other signatures say.
+    const headers = signatures.map((signature) => acceptHeader(signature, this.allowedAlgorithms));
+    const now = this.clock.now();
+    let verified: { payload: Uint8Array; owner: string } | undefined;
+    for (const [i, signature] of signatures.entries()) {
+      const header = headers[i]!;
+      const result = await this.verifyOne(signature, header.alg, header.kid, now);
+      if (verified && verified.owner !== result.owner) {
+        throw new GatewayError('administration-mismatch', 'All signatures of one message must be made with keys of the same administration.');
+      }
+      verified = result;
+    }
+    // parseJwsEnvelope never returns an empty list, so `verified` is set here.
+    return { payload: verified!.payload, administration: verified!.owner, kid: headers[0]!.kid };
+  }
+
+  private async verifyOne(signature: FlattenedSignature, alg: string, kid: string, now: Date) {
+    const candidates = await this.keys.findByKid(kid);
+    if (candidates.length === 0) throw new GatewayError('unknown-key', `No key with kid "${kid}" is registered.`);
+    const usable = candidates.filter((key) => isUsableAt(key, now));
+    if (usable.length === 0) {
+      const states = [...new Set(candidates.map((key) => partnerKeyState(key, now)))].join(', ');
+      throw new GatewayError('inactive-key', `The key "${kid}" is not active now (${states}).`);
+    }
+    // A kid is unique only within one administration, so a colliding kid may name several keys; the
+    // key that verifies the signature identifies the sender.
+    for (const key of usable) {
+      const cryptoKey = await this.importKey(key, alg);
+      if (!cryptoKey) continue;
+      try {
+        const { payload } = await flattenedVerify(signature, cryptoKey, { algorithms: [alg] });
+        return { payload, owner: key.administration };
+      } catch (error) {
+        if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw classifyJoseError(error);
+      }
+    }
+    throw new GatewayError('bad-signature', `The signature does not verify with key "${kid}".`);
+  }
+
+  /** Imports (and caches) a registered key for one algorithm; undefined when key and algorithm do not fit. */
+  private async importKey(key: PartnerKey, alg: string): Promise<ImportedKey | undefined> {
+    if (key.jwk.alg !== undefined && key.jwk.alg !== alg) return undefined;
+    const cacheKey = `${alg}\u0000${JSON.stringify(key.jwk)}`;
+    const cached = this.importedKeys.get(cacheKey);
+    if (cached) return cached;
+    try {
+      const imported = await importJWK(key.jwk, alg);
+      if (this.importedKeys.size > 10_000) this.importedKeys.clear();
+      this.importedKeys.set(cacheKey, imported);
+      return imported;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function classifyJoseError(error: unknown): GatewayError {
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new GatewayError('disallowed-algorithm', 'The JWS algorithm is not allowed.', { cause: error });
+  }
+  if (error instanceof joseErrors.JOSEError) {
+    return new GatewayError('malformed-jws', 'Malformed JWS: it cannot be verified as sent.', { cause: error });
+  }
+  return new GatewayError('bad-signature', 'The signature does not verify.', { cause: error });
+}

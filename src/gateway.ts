@@ -1,0 +1,112 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'winston';
+import { redactedAmqpUrl, type AppConfig } from './config/app-config.js';
+import { loadMraRegistry } from './config/mra-registry-file.js';
+import { importBootstrapPartnerKeys } from './config/partner-key-bootstrap.js';
+import { ArrangementRegistry } from './domain/arrangement.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { MemberListIntake } from './domain/intake/member-list-intake.js';
+import { MemberListVerifier } from './domain/signature/member-list-verifier.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './logging/logger.js';
+import { AmqpRecordPublisher } from './messaging/amqp-record-publisher.js';
+import { OutboxRelay, type RelayOptions } from './outbox/outbox-relay.js';
+import { ReceiptKeys } from './receipts/receipt-keys.js';
+import { SqliteDatabase } from './store/sqlite-database.js';
+import { SqliteIntakeStore } from './store/sqlite-intake-store.js';
+import { SqliteOutboxStore } from './store/sqlite-outbox-store.js';
+import { SqlitePartnerKeyStore } from './store/sqlite-partner-key-store.js';
+import { SqliteReceiptKeyStore } from './store/sqlite-receipt-key-store.js';
+import { schemaErrors, validators } from './validation/json-schemas.js';
+
+export interface GatewayOptions {
+  logger?: Logger;
+  clock?: Clock;
+  relay?: Partial<RelayOptions>;
+}
+
+/** A running gateway: its HTTP server, and the parts tests and operations look at. */
+export interface Gateway {
+  url: string;
+  server: Server;
+  database: SqliteDatabase;
+  outbox: SqliteOutboxStore;
+  partnerKeys: SqlitePartnerKeyStore;
+  publisher: AmqpRecordPublisher;
+  relay: OutboxRelay;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the gateway from its configuration: registry and store first (bad configuration stops here),
+ * then the broker connection in the background, the outbox relay, and finally the HTTP server.
+ */
+export async function startGateway(config: AppConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const arrangements = new ArrangementRegistry(loadMraRegistry(config.configDir));
+  const database = SqliteDatabase.open(config.dataDir);
+  try {
+    const partnerKeys = new SqlitePartnerKeyStore(database);
+    await importBootstrapPartnerKeys(config.configDir, arrangements, partnerKeys, config.jwsAlgorithms, logger);
+    const receiptKeys = await ReceiptKeys.load(new SqliteReceiptKeyStore(database));
+    const outbox = new SqliteOutboxStore(database);
+
+    logger.info('connecting to the broker', { amqpUrl: redactedAmqpUrl(config.amqpUrl), exchange: config.topology.exchange });
+    const publisher = await AmqpRecordPublisher.start(config.amqpUrl, config.topology, logger);
+    const relay = new OutboxRelay(outbox, publisher, logger, options.relay);
+    relay.start();
+
+    const intake = new MemberListIntake({
+      verifier: new MemberListVerifier(partnerKeys, clock, config.jwsAlgorithms),
+      validatePayload: (payload) => schemaErrors(validators.memberList, payload),
+      arrangements,
+      store: new SqliteIntakeStore(database),
+      signer: receiptKeys,
+      clock,
+      limits: {
+        maxMembers: config.maxMembers,
+        maxClockSkewMs: config.maxClockSkewSeconds * 1000,
+        maxMessageAgeMs: config.maxMessageAgeHours * 3_600_000,
+      },
+      onRecordsQueued: relay.notify,
+    });
+    const app = createApp({ intake, receiptKeys, logger, maxBodyBytes: config.maxBodyBytes });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    // Large member lists take a while to upload; slow-client limits belong to the hardening work.
+    server.requestTimeout = 10 * 60_000;
+    const address = server.address() as AddressInfo;
+    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
+    logger.info('gateway listening', { url, dataDir: config.dataDir, arrangements: arrangements.all().length });
+
+    let closed = false;
+    return {
+      url,
+      server,
+      database,
+      outbox,
+      partnerKeys,
+      publisher,
+      relay,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await relay.stop();
+        await publisher.close();
+        await database.close();
+        logger.info('gateway stopped');
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

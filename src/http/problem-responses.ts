@@ -1,0 +1,65 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from 'winston';
+import { GatewayError } from '../domain/gateway-error.js';
+import { problemTypes, problemTypeUri } from '../domain/problem-types.js';
+import type { AccessLogFields } from './access-log.js';
+
+/** Writes an RFC 9457 problem document for a GatewayError. */
+export function sendProblem(res: Response, error: GatewayError): void {
+  const fields = (res.locals.logFields ?? {}) as AccessLogFields;
+  res.locals.logFields = { ...fields, problem: error.code };
+  res
+    .status(error.status)
+    .type('application/problem+json')
+    .json({
+      type: problemTypeUri(error.code),
+      title: problemTypes[error.code].title,
+      status: error.status,
+      detail: error.message,
+      ...(error.errors ? { errors: error.errors } : {}),
+      ...error.extensions,
+      requestId: res.locals.requestId as string,
+    });
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new GatewayError('not-found', `No resource at ${req.method} ${req.path}.`));
+};
+
+/** Maps every error to a problem document in one place; anything unexpected is a logged 500. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (error instanceof GatewayError) {
+      sendProblem(res, error);
+      return;
+    }
+    const bodyError = fromBodyParser(error);
+    if (bodyError) {
+      sendProblem(res, bodyError);
+      return;
+    }
+    logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+    sendProblem(res, new GatewayError('internal-error', 'The gateway failed to handle this request. Nothing was accepted; retry later.'));
+  };
+}
+
+/** body-parser reports size and encoding problems as errors with a `type`. */
+function fromBodyParser(error: unknown): GatewayError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  switch ((error).type) {
+    case 'entity.too.large':
+      return new GatewayError('payload-too-large', 'The request body is larger than the gateway accepts.');
+    case 'encoding.unsupported':
+      return new GatewayError('unsupported-media-type', 'Unsupported content encoding; send identity, gzip or deflate.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new GatewayError('malformed-jws', 'The request body was not received completely.');
+    default:
+      return undefined;
+  }
+}

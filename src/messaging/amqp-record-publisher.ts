@@ -1,0 +1,122 @@
+import amqp, { type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'winston';
+import type { PendingRecord, RecordPublisher } from '../outbox/outbox-ports.js';
+import { declareTopology, type TopologyNames } from './amqp-topology.js';
+import { recordProperties } from './record-message.js';
+
+export class UnroutableRecordError extends Error {
+  constructor(routingKey: string) {
+    super(`no queue is bound for routing key ${routingKey}; the record stays in the outbox`);
+    this.name = 'UnroutableRecordError';
+  }
+}
+
+/**
+ * Publishes records on a confirm channel of a connection that amqplib keeps recovering. The channel
+ * and the topology are set up again after every reconnect (amqplib's `setup` hook); a channel that the
+ * broker closed while the connection stayed up is reopened here.
+ */
+export class AmqpRecordPublisher extends EventEmitter implements RecordPublisher {
+  private channel: ConfirmChannel | undefined;
+  private model: ChannelModel | undefined;
+  private readonly returned = new Set<string>();
+  private closing = false;
+  blocked = false;
+
+  private constructor(
+    private readonly exchange: string,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  /** Starts connecting in the background; the gateway serves intake whether or not the broker is up. */
+  static async start(url: string, topology: TopologyNames, logger: Logger): Promise<AmqpRecordPublisher> {
+    const publisher = new AmqpRecordPublisher(topology.exchange, logger);
+    const connection = await amqp.connect(url, {
+      recovery: {
+        waitForConnect: false,
+        initialDelay: 200,
+        maxDelay: 5000,
+        maxRetries: Infinity,
+        setup: async (model: ChannelModel) => {
+          publisher.model = model;
+          await publisher.openChannel(model, topology);
+        },
+      },
+    });
+    publisher.watch(connection);
+    publisher.connection = connection;
+    return publisher;
+  }
+
+  private connection: RecoveringChannelModel | undefined;
+
+  get connected(): boolean {
+    return this.channel !== undefined;
+  }
+
+  publish(record: PendingRecord): Promise<void> {
+    const channel = this.channel;
+    if (!channel) return Promise.reject(new Error('not connected to the broker'));
+    return new Promise((resolve, reject) => {
+      const ok = channel.publish(this.exchange, record.routingKey, record.body, recordProperties(record), (error: unknown) => {
+        // The broker sends basic.return before the ack of an unroutable mandatory message.
+        const wasReturned = this.returned.delete(record.eventId);
+        if (error) reject(error instanceof Error ? error : new Error('the broker refused the record (nack)'));
+        else if (wasReturned) reject(new UnroutableRecordError(record.routingKey));
+        else resolve();
+      });
+      if (!ok) this.blocked = true;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const channel = this.channel;
+    this.channel = undefined;
+    await channel?.close().catch(() => undefined);
+    await this.connection?.close().catch(() => undefined);
+  }
+
+  private async openChannel(model: ChannelModel, topology: TopologyNames): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (error: Error) => this.logger.warn('broker channel error', { error: error.message }));
+    channel.on('return', (message: { properties: { messageId?: string } }) => {
+      if (message.properties.messageId) this.returned.add(message.properties.messageId);
+    });
+    channel.on('drain', () => {
+      this.blocked = false;
+      this.emit('drain');
+    });
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      this.blocked = false;
+      this.emit('disconnected');
+      // A channel can close while its connection stays up (a declaration or publish the broker refused).
+      if (!this.closing && this.model === model) {
+        setTimeout(() => {
+          if (!this.closing && this.model === model && !this.channel) {
+            this.openChannel(model, topology).catch((error: unknown) => this.logger.warn('cannot reopen broker channel', { error: String(error) }));
+          }
+        }, 1000).unref();
+      }
+    });
+    await declareTopology(channel, topology);
+    this.channel = channel;
+    this.logger.info('broker channel ready', { exchange: topology.exchange });
+    this.emit('connected');
+  }
+
+  private watch(connection: RecoveringChannelModel): void {
+    connection.on('disconnect', (error: Error) => {
+      this.model = undefined;
+      this.logger.warn('broker connection lost', { error: error.message });
+    });
+    connection.on('connect-failed', (error: Error) => this.logger.debug('broker connection attempt failed', { error: error.message }));
+    connection.on('error', (error: Error) => this.logger.warn('broker connection error', { error: error.message }));
+    connection.on('blocked', (reason: string) => this.logger.warn('broker blocked the connection', { reason }));
+  }
+}

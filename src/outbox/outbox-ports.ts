@@ -1,0 +1,42 @@
+import type { ChangeKind } from '../domain/member/member-changes.js';
+
+/** A record in the outbox that the broker has not confirmed yet. */
+export interface PendingRecord {
+  /** Outbox position: records are published in this order. */
+  seq: number;
+  eventId: string;
+  administration: string;
+  memberKey: string;
+  change: ChangeKind;
+  routingKey: string;
+  occurredAt: string;
+  body: Buffer;
+}
+
+export interface OutboxBacklog {
+  count: number;
+  oldestCreatedAt: Date | null;
+}
+
+/** The outbox as the relay sees it. */
+export interface OutboxStore {
+  /** Unpublished records after `afterSeq`, in order. */
+  pending(afterSeq: number, limit: number): Promise<PendingRecord[]>;
+  markPublished(seqs: readonly number[], at: Date): Promise<void>;
+  backlog(): Promise<OutboxBacklog>;
+  /** Deletes published records older than `before`; returns how many. */
+  prunePublished(before: Date): Promise<number>;
+}
+
+/**
+ * Publishes one record and resolves only when the broker has confirmed it; rejects when it was
+ * nacked, returned as unroutable, or the connection went away first.
+ */
+export interface RecordPublisher {
+  readonly connected: boolean;
+  /** True while the connection's write buffer is full; 'drain' follows. */
+  readonly blocked: boolean;
+  publish(record: PendingRecord): Promise<void>;
+  on(event: 'connected' | 'disconnected' | 'drain', listener: () => void): unknown;
+  off(event: 'connected' | 'disconnected' | 'drain', listener: () => void): unknown;
+}

@@ -1,0 +1,118 @@
+import type { Statement } from 'better-sqlite3';
+import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction } from '../domain/intake/intake-store.js';
+import type { StoredMember } from '../domain/member/change-plan.js';
+import type { NormalizedMember } from '../domain/member/normalized-member.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+interface MessageRow {
+  administration: string;
+  message_id: string;
+  digest: string;
+  kind: 'snapshot' | 'delta';
+  sequence: number | null;
+  issued_at: string;
+  received_at: string;
+  kid: string;
+  receipt: string;
+}
+
+/** The intake's transaction on SQLite: prepared statements, run inside SqliteDatabase.transaction. */
+export class SqliteIntakeStore implements IntakeStore {
+  private readonly statements: Record<
+    'findMessage' | 'cursor' | 'allFingerprints' | 'fingerprint' | 'member' | 'insertMessage' | 'upsertCursor' | 'upsertMember' | 'deleteMember' | 'insertOutbox',
+    Statement
+  >;
+
+  constructor(private readonly database: SqliteDatabase) {
+    const db = database.db;
+    this.statements = {
+      findMessage: db.prepare('SELECT * FROM accepted_messages WHERE administration = ? AND message_id = ?'),
+      cursor: db.prepare('SELECT last_sequence, last_snapshot_issued_at FROM administration_cursors WHERE administration = ?'),
+      allFingerprints: db.prepare('SELECT member_id, fingerprint FROM members WHERE administration = ?').raw(),
+      fingerprint: db.prepare('SELECT fingerprint FROM members WHERE administration = ? AND member_id = ?').pluck(),
+      member: db.prepare('SELECT fingerprint, member FROM members WHERE administration = ? AND member_id = ?'),
+      insertMessage: db.prepare(
+        `INSERT INTO accepted_messages (administration, message_id, digest, kind, sequence, issued_at, received_at, kid, receipt)
+         VALUES (@administration, @messageId, @digest, @kind, @sequence, @issuedAt, @receivedAt, @kid, @receipt)`,
+      ),
+      upsertCursor: db.prepare(
+        `INSERT INTO administration_cursors (administration, last_sequence, last_snapshot_issued_at) VALUES (?, ?, ?)
+         ON CONFLICT (administration) DO UPDATE SET last_sequence = excluded.last_sequence, last_snapshot_issued_at = excluded.last_snapshot_issued_at`,
+      ),
+      upsertMember: db.prepare(
+        `INSERT INTO members (administration, member_id, fingerprint, member) VALUES (?, ?, ?, ?)
+         ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member`,
+      ),
+      deleteMember: db.prepare('DELETE FROM members WHERE administration = ? AND member_id = ?'),
+      insertOutbox: db.prepare(
+        `INSERT INTO outbox (event_id, administration, member_key, change, routing_key, occurred_at, body, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
+    return this.database.transaction(() => work(this.transaction));
+  }
+
+  private readonly transaction: IntakeTransaction = {
+    findMessage: async (administration, messageId) => {
+      const row = this.statements.findMessage.get(administration, messageId) as MessageRow | undefined;
+      return row ? toAcceptedMessage(row) : undefined;
+    },
+    cursor: async (administration): Promise<AdministrationCursor> => {
+      const row = this.statements.cursor.get(administration) as { last_sequence: number | null; last_snapshot_issued_at: string | null } | undefined;
+      return { lastSequence: row?.last_sequence ?? null, lastSnapshotIssuedAt: row?.last_snapshot_issued_at ?? null };
+    },
+    fingerprints: async (administration, memberIds) => {
+      const result = new Map<string, string>();
+      if (memberIds === undefined) {
+        for (const [memberId, fingerprint] of this.statements.allFingerprints.iterate(administration) as IterableIterator<[string, string]>) {
+          result.set(memberId, fingerprint);
+        }
+      } else {
+        for (const memberId of memberIds) {
+          const fingerprint = this.statements.fingerprint.get(administration, memberId) as string | undefined;
+          if (fingerprint !== undefined) result.set(memberId, fingerprint);
+        }
+      }
+      return result;
+    },
+    loadMembers: async (administration, memberIds) => {
+      const result = new Map<string, StoredMember>();
+      for (const memberId of memberIds) {
+        const row = this.statements.member.get(administration, memberId) as { fingerprint: string; member: string } | undefined;
+        if (row) result.set(memberId, { fingerprint: row.fingerprint, member: JSON.parse(row.member) as NormalizedMember });
+      }
+      return result;
+    },
+    accept: async (acceptance: Acceptance) => {
+      const { message, cursor } = acceptance;
+      const administration = message.administration;
+      this.statements.insertMessage.run({ ...message, receipt: JSON.stringify(message.receipt) });
+      this.statements.upsertCursor.run(administration, cursor.lastSequence, cursor.lastSnapshotIssuedAt);
+      for (const { member, fingerprint } of acceptance.upserts) {
+        this.statements.upsertMember.run(administration, member.memberId, fingerprint, JSON.stringify(member));
+      }
+      for (const memberId of acceptance.removals) this.statements.deleteMember.run(administration, memberId);
+      const now = Date.now();
+      for (const r of acceptance.records) {
+        this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now);
+      }
+    },
+  };
+}
+
+function toAcceptedMessage(row: MessageRow): AcceptedMessage {
+  return {
+    administration: row.administration,
+    messageId: row.message_id,
+    digest: row.digest,
+    kind: row.kind,
+    sequence: row.sequence,
+    issuedAt: row.issued_at,
+    receivedAt: row.received_at,
+    kid: row.kid,
+    receipt: JSON.parse(row.receipt) as AcceptedMessage['receipt'],
+  };
+}

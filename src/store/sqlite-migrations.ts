@@ -1,0 +1,70 @@
+/**
+ * The store's schema, as an append-only list: a database records how many it has applied, and start-up
+ * applies the rest in one transaction. Never edit a shipped migration; add the next one.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE accepted_messages (
+    administration TEXT NOT NULL,
+    message_id     TEXT NOT NULL,
+    digest         TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    sequence       INTEGER,
+    issued_at      TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    kid            TEXT NOT NULL,
+    receipt        TEXT NOT NULL,
+    PRIMARY KEY (administration, message_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE administration_cursors (
+    administration          TEXT PRIMARY KEY,
+    last_sequence           INTEGER,
+    last_snapshot_issued_at TEXT
+  ) WITHOUT ROWID;
+
+  CREATE TABLE members (
+    administration TEXT NOT NULL,
+    member_id      TEXT NOT NULL,
+    fingerprint    TEXT NOT NULL,
+    member         TEXT NOT NULL,
+    PRIMARY KEY (administration, member_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE outbox (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id       TEXT NOT NULL UNIQUE,
+    administration TEXT NOT NULL,
+    member_key     TEXT NOT NULL,
+    change         TEXT NOT NULL,
+    routing_key    TEXT NOT NULL,
+    occurred_at    TEXT NOT NULL,
+    body           BLOB NOT NULL,
+    created_at     INTEGER NOT NULL,
+    published_at   INTEGER
+  );
+  CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+  CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL;
+
+  CREATE TABLE partner_keys (
+    administration    TEXT NOT NULL,
+    kid               TEXT NOT NULL,
+    jwk               TEXT NOT NULL,
+    not_before        INTEGER,
+    not_after         INTEGER,
+    revoked_at        INTEGER,
+    revocation_reason TEXT,
+    added_at          INTEGER NOT NULL,
+    PRIMARY KEY (administration, kid)
+  ) WITHOUT ROWID;
+  CREATE INDEX partner_keys_by_kid ON partner_keys (kid);
+
+  CREATE TABLE receipt_keys (
+    kid         TEXT PRIMARY KEY,
+    private_jwk TEXT NOT NULL,
+    public_jwk  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    retired_at  INTEGER
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,70 @@
+import type { JWK } from 'jose';
+import type { PartnerKey, PartnerKeyDirectory } from '../domain/partner-key.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+interface KeyRow {
+  administration: string;
+  kid: string;
+  jwk: string;
+  not_before: number | null;
+  not_after: number | null;
+  revoked_at: number | null;
+  revocation_reason: string | null;
+  added_at: number;
+}
+
+/** Partner signing keys, per administration, with their validity windows. */
+export class SqlitePartnerKeyStore implements PartnerKeyDirectory {
+  constructor(private readonly database: SqliteDatabase) {}
+
+  findByKid(kid: string): Promise<PartnerKey[]> {
+    return this.database.exclusive(() =>
+      (this.database.db.prepare('SELECT * FROM partner_keys WHERE kid = ?').all(kid) as KeyRow[]).map(toPartnerKey),
+    );
+  }
+
+  list(administration: string): Promise<PartnerKey[]> {
+    return this.database.exclusive(() =>
+      (this.database.db.prepare('SELECT * FROM partner_keys WHERE administration = ? ORDER BY added_at, kid').all(administration) as KeyRow[]).map(toPartnerKey),
+    );
+  }
+
+  async hasKeys(administration: string): Promise<boolean> {
+    return this.database.exclusive(() => this.database.db.prepare('SELECT 1 FROM partner_keys WHERE administration = ? LIMIT 1').get(administration) !== undefined);
+  }
+
+  /** Adds keys; all or none. A kid already registered for the administration is an error. */
+  add(keys: readonly PartnerKey[]): Promise<void> {
+    return this.database.transaction(async () => {
+      const insert = this.database.db.prepare(
+        `INSERT INTO partner_keys (administration, kid, jwk, not_before, not_after, revoked_at, revocation_reason, added_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const key of keys) {
+        insert.run(
+          key.administration,
+          key.kid,
+          JSON.stringify(key.jwk),
+          key.notBefore?.getTime() ?? null,
+          key.notAfter?.getTime() ?? null,
+          key.revokedAt?.getTime() ?? null,
+          key.revocationReason,
+          key.addedAt.getTime(),
+        );
+      }
+    });
+  }
+}
+
+function toPartnerKey(row: KeyRow): PartnerKey {
+  return {
+    administration: row.administration,
+    kid: row.kid,
+    jwk: JSON.parse(row.jwk) as JWK,
+    notBefore: row.not_before === null ? null : new Date(row.not_before),
+    notAfter: row.not_after === null ? null : new Date(row.not_after),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+    revocationReason: row.revocation_reason,
+    addedAt: new Date(row.added_at),
+  };
+}

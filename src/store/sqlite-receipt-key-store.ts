@@ -1,0 +1,47 @@
+import type { JWK } from 'jose';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+export interface StoredReceiptKey {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  createdAt: Date;
+  retiredAt: Date | null;
+}
+
+interface ReceiptKeyRow {
+  kid: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+/** The gateway's own receipt-signing keys. The newest unretired key signs; all unretired keys verify. */
+export class SqliteReceiptKeyStore {
+  constructor(private readonly database: SqliteDatabase) {}
+
+  unretired(): Promise<StoredReceiptKey[]> {
+    return this.database.exclusive(() =>
+      (this.database.db.prepare('SELECT * FROM receipt_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid').all() as ReceiptKeyRow[]).map(toStoredKey),
+    );
+  }
+
+  add(key: StoredReceiptKey): Promise<void> {
+    return this.database.exclusive(() => {
+      this.database.db
+        .prepare('INSERT INTO receipt_keys (kid, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?)')
+        .run(key.kid, JSON.stringify(key.privateJwk), JSON.stringify(key.publicJwk), key.createdAt.getTime(), key.retiredAt?.getTime() ?? null);
+    });
+  }
+}
+
+function toStoredKey(row: ReceiptKeyRow): StoredReceiptKey {
+  return {
+    kid: row.kid,
+    privateJwk: JSON.parse(row.private_jwk) as JWK,
+    publicJwk: JSON.parse(row.public_jwk) as JWK,
+    createdAt: new Date(row.created_at),
+    retiredAt: row.retired_at === null ? null : new Date(row.retired_at),
+  };
+}

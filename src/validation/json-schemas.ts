@@ -1,0 +1,67 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ProblemItem } from '../domain/gateway-error.js';
+
+// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** The folder holding the JSON Schemas, two levels above this file both in src/ and in dist/. */
+export const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
+
+const SCHEMA_BASE = 'https://mra-gateway.example/schemas/';
+
+/** The schema files' names (also what /schemas/ serves). */
+export function schemaFileNames(): string[] {
+  return readdirSync(SCHEMA_DIR).filter((name) => name.endsWith('.json')).sort();
+}
+
+/**
+ * One Ajv instance with every schema of schemas/, compiled once at start-up. Strict mode, so a typo in
+ * a schema keyword fails at start rather than silently accepting everything.
+ */
+function createAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  for (const name of schemaFileNames()) {
+    ajv.addSchema(JSON.parse(readFileSync(`${SCHEMA_DIR}${name}`, 'utf8')) as object);
+  }
+  return ajv;
+}
+
+const ajv = createAjv();
+
+function compiled(name: string): ValidateFunction {
+  const validate = ajv.getSchema(`${SCHEMA_BASE}${name}`);
+  if (!validate) throw new Error(`schema ${name} is missing from ${SCHEMA_DIR}`);
+  return validate;
+}
+
+export const validators = {
+  memberList: compiled('member-list.v1.json'),
+  memberRecord: compiled('member-record.v1.json'),
+  mraRegistry: compiled('mra-registry.v1.json'),
+};
+
+/** Runs a validator and returns its errors as JSON Pointer + message, schema noise removed. */
+export function schemaErrors(validate: ValidateFunction, value: unknown): ProblemItem[] {
+  if (validate(value)) return [];
+  return (validate.errors ?? []).filter((error) => error.keyword !== 'if').map(toProblemItem);
+}
+
+function toProblemItem(error: ErrorObject): ProblemItem {
+  const params = error.params as Record<string, unknown>;
+  let pointer = error.instancePath;
+  // Point at the property itself when the error is about a property, not at the object holding it.
+  if (error.keyword === 'required') pointer += `/${escape(String(params.missingProperty))}`;
+  if (error.keyword === 'additionalProperties') pointer += `/${escape(String(params.additionalProperty))}`;
+  let detail = error.message ?? 'is invalid';
+  if (error.keyword === 'additionalProperties') detail = 'is not a known property';
+  if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`;
+  return { pointer, detail };
+}
+
+function escape(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
