@@ -1,0 +1,24 @@
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+
+/** A partner administration's signing key pair, as a partner would hold it. */
+export interface PartnerSigningKey {
+  administration: string;
+  kid: string;
+  alg: string;
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  publicJwk: JWK & { kid: string };
+}
+
+let counter = 0;
+
+export async function createPartnerKey(administration: string, options: { alg?: string; kid?: string; crv?: string } = {}): Promise<PartnerSigningKey> {
+  const alg = options.alg ?? 'ES256';
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(options.crv ? { crv: options.crv } : {}) });
+  const kid = options.kid ?? `${administration.toLowerCase()}-key-${++counter}-${Date.now()}`;
+  return { administration, kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid } };
+}
+
+/** The JWK Set file for CONFIG_DIR/partner-keys/<CODE>.json. */
+export function keySetFile(keys: readonly PartnerSigningKey[], windows: Record<string, { notBefore?: string; notAfter?: string }> = {}): string {
+  return JSON.stringify({ keys: keys.map((key) => ({ ...key.publicJwk, ...(windows[key.kid] ?? {}) })) }, null, 2);
+}

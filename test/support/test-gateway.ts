@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import supertest from 'supertest';
+import { loadConfig } from '../../src/config/app-config.js';
+import type { Arrangement } from '../../src/domain/arrangement.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
+import { createLogger } from '../../src/logging/logger.js';
+import type { TopologyNames } from '../../src/messaging/amqp-topology.js';
+import { BROKER_URL, uniqueTopology } from './broker.js';
+import { keySetFile, type PartnerSigningKey } from './partner-keys.js';
+
+const REPO_CONFIG = path.resolve(import.meta.dirname, '../../config');
+
+export interface TestGatewaySetup {
+  keys?: readonly PartnerSigningKey[];
+  /** Validity windows for bootstrap keys, by kid. */
+  keyWindows?: Record<string, { notBefore?: string; notAfter?: string }>;
+  /** Changes to the shipped arrangement registry, by code. */
+  arrangements?: Record<string, Partial<Arrangement>>;
+  env?: Record<string, string>;
+  amqpUrl?: string;
+  /** Reuse the directories and topology of an earlier gateway (a restart). */
+  reuse?: TestGateway;
+  options?: GatewayOptions;
+}
+
+/** A gateway started on port 0 with its own directories, topology and captured log. */
+export interface TestGateway {
+  gateway: Gateway;
+  http: ReturnType<typeof supertest>;
+  topology: TopologyNames;
+  root: string;
+  configDir: string;
+  dataDir: string;
+  logs: string[];
+  /** Messages in the ledger and records in the outbox, to prove nothing was stored. */
+  counts(): { messages: number; outbox: number; members: number; unpublished: number };
+  stop(): Promise<void>;
+}
+
+export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<TestGateway> {
+  const root = setup.reuse?.root ?? mkdtempSync(path.join(tmpdir(), 'mra-gateway-test-'));
+  const configDir = path.join(root, 'config');
+  const dataDir = path.join(root, 'data');
+  const topology = setup.reuse?.topology ?? uniqueTopology();
+  if (!setup.reuse) writeConfig(configDir, setup);
+
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+      done();
+    },
+  });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AMQP_URL: setup.amqpUrl ?? BROKER_URL,
+    CONFIG_DIR: configDir,
+    DATA_DIR: dataDir,
+    AMQP_EXCHANGE: topology.exchange,
+    AMQP_QUEUE: topology.queue,
+    AMQP_DEAD_LETTER_EXCHANGE: topology.deadLetterExchange,
+    AMQP_DEAD_LETTER_QUEUE: topology.deadLetterQueue,
+    ...setup.env,
+  });
+  const gateway = await startGateway(config, {
+    logger: createLogger('debug', sink),
+    relay: { pollIntervalMs: 100, retryDelayMs: 50, maxRetryDelayMs: 500 },
+    ...setup.options,
+  });
+  const db = gateway.database.db;
+  return {
+    gateway,
+    http: supertest(gateway.url),
+    topology,
+    root,
+    configDir,
+    dataDir,
+    logs,
+    counts: () => ({
+      messages: (db.prepare('SELECT COUNT(*) AS n FROM accepted_messages').get() as { n: number }).n,
+      outbox: (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n,
+      members: (db.prepare('SELECT COUNT(*) AS n FROM members').get() as { n: number }).n,
+      unpublished: (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL').get() as { n: number }).n,
+    }),
+    stop: () => gateway.close(),
+  };
+}
+
+function writeConfig(configDir: string, setup: TestGatewaySetup): void {
+  mkdirSync(path.join(configDir, 'partner-keys'), { recursive: true });
+  const registry = JSON.parse(readFileSync(path.join(REPO_CONFIG, 'mras.json'), 'utf8')) as { arrangements: Arrangement[] };
+  registry.arrangements = registry.arrangements.map((a) => ({ ...a, ...setup.arrangements?.[a.code] }));
+  writeFileSync(path.join(configDir, 'mras.json'), JSON.stringify(registry));
+  const byAdministration = new Map<string, PartnerSigningKey[]>();
+  for (const key of setup.keys ?? []) byAdministration.set(key.administration, [...(byAdministration.get(key.administration) ?? []), key]);
+  for (const [code, keys] of byAdministration) {
+    writeFileSync(path.join(configDir, 'partner-keys', `${code}.json`), keySetFile(keys, setup.keyWindows));
+  }
+}
+
+/** Deletes a test gateway's directories (after its last restart). */
+export function removeTestFiles(gateway: TestGateway): void {
+  rmSync(gateway.root, { recursive: true, force: true });
+}
+
+/** Waits until the gateway's outbox has nothing unpublished and nothing in flight. */
+export async function waitForOutboxDrained(test: TestGateway, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (test.counts().unpublished === 0 && test.gateway.relay.inFlightCount === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`outbox still has ${test.counts().unpublished} unpublished records after ${timeoutMs} ms`);
+}
