@@ -220,4 +220,20 @@ describe('a partner submits member lists and CBP consumers receive records', () 
     expect(fresh.map((r) => r.routingKey)).toEqual(['member.updated.eu', 'member.removed.eu']);
     expect(fresh[0]!.body.previous).toEqual({ legalName: 'Amalgamated Plastics GmbH' });
   });
+
+  it('logs one JSON line per request with its request id, and never payloads, signatures or keys', async () => {
+    const response = await test.http.post('/v1/member-lists').set('Content-Type', 'application/jose').set('X-Request-Id', 'walkthrough-42').send(firstBody);
+    expect(response.headers['x-request-id']).toBe('walkthrough-42');
+    const lines = test.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requestLines = lines.filter((line) => line.message === 'request' && line.path === '/v1/member-lists');
+    expect(requestLines.length).toBeGreaterThanOrEqual(6);
+    expect(requestLines.every((line) => typeof line.requestId === 'string' && typeof line.status === 'number')).toBe(true);
+    expect(lines.find((line) => line.requestId === 'walkthrough-42')).toMatchObject({ status: 200, administration: 'EU', messageId: first.messageId, outcome: 'replayed' });
+
+    const everything = test.logs.join('\n');
+    const [header, payload, signature] = firstBody.split('.');
+    for (const secret of [header!, payload!.slice(0, 40), signature!, manufacturer.legalName, exporter.address.lines[0]!, key.publicJwk.x!, (firstReceipt.receipt as string).split('.')[2]!]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
 });
