@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
+import { startAdministration } from './admin/start-administration.js';
 import { redactedAmqpUrl, type AppConfig } from './config/app-config.js';
 import { loadMraRegistry } from './config/mra-registry-file.js';
 import { importBootstrapPartnerKeys } from './config/partner-key-bootstrap.js';
@@ -11,6 +12,7 @@ import { MemberListVerifier } from './domain/signature/member-list-verifier.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logging/logger.js';
 import { AmqpRecordPublisher } from './messaging/amqp-record-publisher.js';
+import { GatewayMetrics } from './operations/gateway-metrics.js';
 import { OutboxRelay, type RelayOptions } from './outbox/outbox-relay.js';
 import { ReceiptKeys } from './receipts/receipt-keys.js';
 import { SqliteDatabase } from './store/sqlite-database.js';
@@ -51,11 +53,13 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
     const partnerKeys = new SqlitePartnerKeyStore(database);
     await importBootstrapPartnerKeys(config.configDir, arrangements, partnerKeys, config.jwsAlgorithms, logger);
     const receiptKeys = await ReceiptKeys.load(new SqliteReceiptKeyStore(database));
+    const admin = await startAdministration({ configDir: config.configDir, database, arrangements, receiptKeys, partnerKeyAlgorithms: config.jwsAlgorithms, clock, logger });
     const outbox = new SqliteOutboxStore(database);
 
     logger.info('connecting to the broker', { amqpUrl: redactedAmqpUrl(config.amqpUrl), exchange: config.topology.exchange });
     const publisher = await AmqpRecordPublisher.start(config.amqpUrl, config.topology, logger);
-    const relay = new OutboxRelay(outbox, publisher, logger, options.relay);
+    const metrics = new GatewayMetrics({ outbox, broker: publisher, partnerKeys, administrations: () => arrangements.all().map((a) => a.code) });
+    const relay = new OutboxRelay(outbox, publisher, logger, options.relay, metrics.recordConfirmed);
     relay.start();
 
     const intake = new MemberListIntake({
@@ -72,10 +76,17 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       },
       onRecordsQueued: relay.notify,
     });
-    const app = createApp({ intake, receiptKeys, logger, maxBodyBytes: config.maxBodyBytes });
+    const app = createApp({
+      intake,
+      receiptKeys,
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+      admin,
+      operations: { metrics, readiness: { store: database, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds } },
+    });
     const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-      s.once('error', reject);
+      // Express 5 hands a listen error (e.g. EADDRINUSE) to this callback instead of throwing.
+      const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
     });
     // Large member lists take a while to upload; slow-client limits belong to the hardening work.
     server.requestTimeout = 10 * 60_000;

@@ -14,6 +14,8 @@ export interface AppConfig {
   maxMessageAgeHours: number;
   maxClockSkewSeconds: number;
   jwsAlgorithms: string[];
+  /** /readyz reports not ready when the oldest unpublished outbox record is older than this. */
+  readyMaxBacklogAgeSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +56,7 @@ export function loadConfig(env: Env): AppConfig {
     maxMessageAgeHours: integer(env, 'MAX_MESSAGE_AGE_HOURS', 72, 1, 24 * 365),
     maxClockSkewSeconds: integer(env, 'MAX_CLOCK_SKEW_SECONDS', 300, 0, 3600),
     jwsAlgorithms: algorithms(env),
+    readyMaxBacklogAgeSeconds: integer(env, 'READY_MAX_BACKLOG_AGE_SECONDS', 300, 1, 7 * 86_400),
   };
 }
 

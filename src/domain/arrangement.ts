@@ -2,6 +2,9 @@ import type { Arrangement } from './generated/mra-registry.js';
 
 export type { Arrangement };
 
+/** active: member lists flow; suspended: refused until reinstated; terminated: refused for good. */
+export type ArrangementStatus = Arrangement['status'];
+
 /**
  * The arrangements the gateway knows, by administration code. Membership data flows only in phase 4
  * (implementation) of an MRA, which the registry expresses as status `active` once the signing month
@@ -9,9 +12,26 @@ export type { Arrangement };
  */
 export class ArrangementRegistry {
   private readonly byCode: Map<string, Arrangement>;
+  private readonly configured: Map<string, ArrangementStatus>;
 
   constructor(arrangements: readonly Arrangement[]) {
     this.byCode = new Map(arrangements.map((a) => [a.code, a]));
+    this.configured = new Map(arrangements.map((a) => [a.code, a.status]));
+  }
+
+  /**
+   * Puts an administrator's status change in force (the store keeps it, and it overrides mras.json).
+   * The next `isActive` sees it, so a suspension refuses the very next submission.
+   */
+  applyStatus(code: string, status: ArrangementStatus): void {
+    const arrangement = this.byCode.get(code);
+    if (!arrangement) throw new Error(`No arrangement ${code} in the registry`);
+    this.byCode.set(code, { ...arrangement, status });
+  }
+
+  /** The status mras.json gives, whatever administrators changed since. */
+  configuredStatus(code: string): ArrangementStatus | undefined {
+    return this.configured.get(code);
   }
 
   find(code: string): Arrangement | undefined {

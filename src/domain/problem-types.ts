@@ -26,8 +26,16 @@ export const problemTypes = {
   // Rule 7 and 8
   'message-id-conflict': { status: 409, title: 'This messageId was already accepted with a different body' },
   'sequence-not-increasing': { status: 409, title: 'The message is not newer than the last accepted one' },
-  // Administration
+  // Administration (ICD 3)
   'invalid-partner-key': { status: 400, title: 'The key cannot be registered as a partner signing key' },
+  'duplicate-kid': { status: 400, title: 'A key with this kid is already registered for the administration' },
+  'invalid-request': { status: 400, title: 'The request is not acceptable' },
+  unauthorized: { status: 401, title: 'Administrator authentication failed' },
+  forbidden: { status: 403, title: 'The administrator key does not have the role for this action' },
+  'unknown-administration': { status: 404, title: 'No arrangement with this administration code' },
+  'partner-key-not-found': { status: 404, title: 'The administration has no key with this kid' },
+  'receipt-key-not-found': { status: 404, title: 'No receipt key with this kid' },
+  'invalid-state-transition': { status: 409, title: 'The change is not possible from the current state' },
   // Generic HTTP
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },

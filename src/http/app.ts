@@ -1,11 +1,15 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'winston';
+import { adminRouter, type AdminApi } from '../admin/admin-router.js';
 import type { MemberListIntake } from '../domain/intake/member-list-intake.js';
 import type { ReceiptKeys } from '../receipts/receipt-keys.js';
 import { accessLog } from './access-log.js';
+import { apiDocumentsRouter } from './api-documents-router.js';
 import { memberListRouter } from './member-list-router.js';
+import { operationsRouter, type OperationsDependencies } from './operations-router.js';
 import { notFound, problemHandler } from './problem-responses.js';
 import { requestIdMiddleware, securityHeaders } from './request-context.js';
+import { requestMetrics } from './request-metrics.js';
 import { wellKnownRouter } from './well-known-router.js';
 
 export interface AppDependencies {
@@ -13,6 +17,10 @@ export interface AppDependencies {
   receiptKeys: ReceiptKeys;
   logger: Logger;
   maxBodyBytes: number;
+  /** Administration (ICD 3); without it the app serves no /admin/v1. */
+  admin?: AdminApi;
+  /** Readiness and metrics; without them the app serves no /readyz or /metrics. */
+  operations?: OperationsDependencies;
 }
 
 /** Builds the HTTP API. It never listens: the caller (main, or a test on port 0) does. */
@@ -21,11 +29,15 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestIdMiddleware, securityHeaders, accessLog(deps.logger));
+  if (deps.operations) app.use(requestMetrics(deps.operations.metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
   });
+  if (deps.operations) app.use(operationsRouter(deps.operations));
+  app.use(apiDocumentsRouter());
   app.use(wellKnownRouter(deps.receiptKeys));
   app.use(memberListRouter(deps.intake, deps.maxBodyBytes));
+  if (deps.admin) app.use('/admin/v1', adminRouter(deps.admin));
   app.use(notFound);
   app.use(problemHandler(deps.logger));
   return app;

@@ -15,6 +15,9 @@ export interface RelayOptions {
   maxRetryDelayMs: number;
 }
 
+/** Told of every record the broker confirmed, and how long the confirm took (for metrics); must not throw. */
+export type ConfirmObserver = (record: PendingRecord, confirmSeconds: number) => void;
+
 export const defaultRelayOptions: RelayOptions = {
   window: 2000,
   batchSize: 500,
@@ -51,6 +54,7 @@ export class OutboxRelay {
     private readonly publisher: RecordPublisher,
     private readonly logger: Logger,
     options: Partial<RelayOptions> = {},
+    private readonly onConfirmed: ConfirmObserver = () => undefined,
   ) {
     this.options = { ...defaultRelayOptions, ...options };
   }
@@ -116,10 +120,12 @@ export class OutboxRelay {
       this.membersInFlight.add(record.memberKey);
       this.cursor = record.seq;
       dispatched++;
+      const publishedAt = performance.now();
       this.publisher.publish(record).then(
         () => {
           this.confirmed.push(record.seq);
           this.failures = 0;
+          this.onConfirmed(record, (performance.now() - publishedAt) / 1000);
         },
         (error: unknown) => {
           if (!this.failedSinceRestart) this.logger.warn('publish failed; will retry from the oldest unconfirmed record', { eventId: record.eventId, error: String(error) });

@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { RECEIPT_TYP, type ReceiptSigner } from '../domain/intake/receipt.js';
-import type { SqliteReceiptKeyStore } from '../store/sqlite-receipt-key-store.js';
+import type { SqliteReceiptKeyStore, StoredReceiptKey } from '../store/sqlite-receipt-key-store.js';
 
 const RECEIPT_ALG = 'ES256';
 
@@ -29,11 +29,12 @@ export class ReceiptKeys implements ReceiptSigner {
   }
 
   private static async createKey(store: SqliteReceiptKeyStore): Promise<void> {
-    const { privateKey, publicKey } = await generateKeyPair(RECEIPT_ALG, { extractable: true });
-    const publicJwk = await exportJWK(publicKey);
-    const kid = await calculateJwkThumbprint(publicJwk);
-    const decorated = { ...publicJwk, kid, alg: RECEIPT_ALG, use: 'sig' };
-    await store.add({ kid, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: RECEIPT_ALG }, publicJwk: decorated, createdAt: new Date(), retiredAt: null });
+    await store.add(await generateReceiptKey(new Date()));
+  }
+
+  /** The kid receipts are signed with now. */
+  get signingKid(): string {
+    return this.current.kid;
   }
 
   async sign(claims: Record<string, unknown>): Promise<string> {
@@ -52,4 +53,13 @@ export class ReceiptKeys implements ReceiptSigner {
     this.current = fresh.current;
     this.published = fresh.published;
   }
+}
+
+/** A new receipt key pair, kid = its JWK thumbprint (RFC 7638); stored by the caller. */
+export async function generateReceiptKey(createdAt: Date): Promise<StoredReceiptKey> {
+  const { privateKey, publicKey } = await generateKeyPair(RECEIPT_ALG, { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const decorated = { ...publicJwk, kid, alg: RECEIPT_ALG, use: 'sig' };
+  return { kid, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: RECEIPT_ALG }, publicJwk: decorated, createdAt, retiredAt: null };
 }

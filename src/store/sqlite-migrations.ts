@@ -67,4 +67,46 @@ export const migrations: readonly string[] = [
     retired_at  INTEGER
   ) WITHOUT ROWID;
   `,
+  // 2: administration (ICD 3). Arrangement status changes override mras.json; admin token ids are kept
+  // until the token would have expired, to refuse replays; the audit log is append-only here, in the
+  // database, so no code path (and no future endpoint) can edit or delete what administrators did.
+  `
+  CREATE TABLE arrangement_status (
+    administration TEXT PRIMARY KEY,
+    status         TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'terminated')),
+    reason         TEXT NOT NULL,
+    changed_at     INTEGER NOT NULL,
+    changed_by     TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE admin_token_uses (
+    kid        TEXT NOT NULL,
+    jti        TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (kid, jti)
+  ) WITHOUT ROWID;
+  CREATE INDEX admin_token_uses_by_expiry ON admin_token_uses (expires_at);
+
+  CREATE TABLE audit_log (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at             INTEGER NOT NULL,
+    actor_kid      TEXT NOT NULL,
+    actor_sub      TEXT NOT NULL,
+    action         TEXT NOT NULL,
+    administration TEXT,
+    kid            TEXT,
+    before         TEXT,
+    after          TEXT,
+    reason         TEXT,
+    request_id     TEXT
+  );
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+  END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+  END;
+  `,
 ];

@@ -2,7 +2,8 @@ import type { JWK } from 'jose';
 import type { PartnerKey, PartnerKeyDirectory } from '../domain/partner-key.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
-interface KeyRow {
+/** A partner_keys row (times in ms since the epoch). */
+export interface KeyRow {
   administration: string;
   kid: string;
   jwk: string;
@@ -56,7 +57,8 @@ export class SqlitePartnerKeyStore implements PartnerKeyDirectory {
   }
 }
 
-function toPartnerKey(row: KeyRow): PartnerKey {
+/** A partner_keys row as the domain's PartnerKey (shared with the admin store). */
+export function toPartnerKey(row: KeyRow): PartnerKey {
   return {
     administration: row.administration,
     kid: row.kid,

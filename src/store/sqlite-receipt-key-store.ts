@@ -9,7 +9,8 @@ export interface StoredReceiptKey {
   retiredAt: Date | null;
 }
 
-interface ReceiptKeyRow {
+/** A receipt_keys row (times in ms since the epoch). */
+export interface ReceiptKeyRow {
   kid: string;
   private_jwk: string;
   public_jwk: string;
@@ -36,7 +37,8 @@ export class SqliteReceiptKeyStore {
   }
 }
 
-function toStoredKey(row: ReceiptKeyRow): StoredReceiptKey {
+/** A receipt_keys row as a StoredReceiptKey (shared with the admin store). */
+export function toStoredKey(row: ReceiptKeyRow): StoredReceiptKey {
   return {
     kid: row.kid,
     privateJwk: JSON.parse(row.private_jwk) as JWK,

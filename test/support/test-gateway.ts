@@ -17,6 +17,8 @@ export interface TestGatewaySetup {
   keys?: readonly PartnerSigningKey[];
   /** Validity windows for bootstrap keys, by kid. */
   keyWindows?: Record<string, { notBefore?: string; notAfter?: string }>;
+  /** CONFIG_DIR/admin-keys.json: a JWK Set of these keys, or this exact text; absent when not given. */
+  adminKeys?: readonly object[] | string;
   /** Changes to the shipped arrangement registry, by code. */
   arrangements?: Record<string, Partial<Arrangement>>;
   env?: Record<string, string>;
@@ -95,6 +97,9 @@ function writeConfig(configDir: string, setup: TestGatewaySetup): void {
   const registry = JSON.parse(readFileSync(path.join(REPO_CONFIG, 'mras.json'), 'utf8')) as { arrangements: Arrangement[] };
   registry.arrangements = registry.arrangements.map((a) => ({ ...a, ...setup.arrangements?.[a.code] }));
   writeFileSync(path.join(configDir, 'mras.json'), JSON.stringify(registry));
+  if (setup.adminKeys !== undefined) {
+    writeFileSync(path.join(configDir, 'admin-keys.json'), typeof setup.adminKeys === 'string' ? setup.adminKeys : JSON.stringify({ keys: setup.adminKeys }));
+  }
   const byAdministration = new Map<string, PartnerSigningKey[]>();
   for (const key of setup.keys ?? []) byAdministration.set(key.administration, [...(byAdministration.get(key.administration) ?? []), key]);
   for (const [code, keys] of byAdministration) {

@@ -1,0 +1,23 @@
+import type { JWK } from 'jose';
+
+/**
+ * What an admin key may do. A key in admin-keys.json without a "roles" member has every role; a key
+ * with one (for example an auditor's `["audit"]`) only those.
+ */
+export const ADMIN_ROLES = ['keys', 'arrangements', 'receipt-keys', 'audit'] as const;
+
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+
+/**
+ * Algorithms an admin token may be signed with: asymmetric only, so the gateway holds no secret that
+ * could mint tokens, and never `none`. RSA only with PSS.
+ */
+export const ADMIN_TOKEN_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'] as const;
+
+/** An administrator's public key from CONFIG_DIR/admin-keys.json. */
+export interface AdminKey {
+  kid: string;
+  /** The public JWK without the gateway's own "roles" member. */
+  jwk: JWK & { kid: string };
+  roles: readonly AdminRole[];
+}

@@ -1,0 +1,123 @@
+import type { ArrangementStatus } from '../domain/arrangement.js';
+import { GatewayError, type ProblemItem } from '../domain/gateway-error.js';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const MAX_REASON = 1000;
+const STATUSES: readonly ArrangementStatus[] = ['active', 'suspended', 'terminated'];
+
+/** POST /admin/v1/administrations/{code}/keys */
+export interface AddKeyRequest {
+  jwk: unknown;
+  notBefore: Date | null;
+  notAfter: Date | null;
+}
+
+/** PATCH /admin/v1/administrations/{code} */
+export interface StatusChangeRequest {
+  status: ArrangementStatus;
+  reason: string;
+}
+
+/** GET /admin/v1/audit */
+export interface AuditQuery {
+  after: number;
+  limit: number;
+}
+
+export const DEFAULT_AUDIT_PAGE = 100;
+export const MAX_AUDIT_PAGE = 500;
+
+/**
+ * Reads admin request bodies and queries. Each reader names every problem at once, as JSON Pointers
+ * into the body, in one 400 `invalid-request`; unknown members are refused, as in the partner API, so
+ * a misspelt "notAfter" never passes silently as "no end date".
+ */
+export function readAddKeyRequest(body: unknown): AddKeyRequest {
+  return read(body, ['jwk', 'notBefore', 'notAfter'], (get, errors) => {
+    const jwk = get('jwk');
+    if (jwk === undefined) errors.push({ pointer: '/jwk', detail: 'is required: the public JWK to register' });
+    return { jwk, notBefore: optionalDate(get('notBefore'), '/notBefore', errors), notAfter: optionalDate(get('notAfter'), '/notAfter', errors) };
+  });
+}
+
+export function readRetireRequest(body: unknown): { notAfter: Date } {
+  return read(body, ['notAfter'], (get, errors) => {
+    const notAfter = optionalDate(get('notAfter'), '/notAfter', errors);
+    if (get('notAfter') === undefined || get('notAfter') === null) errors.push({ pointer: '/notAfter', detail: 'is required: when the key stops being accepted' });
+    return { notAfter: notAfter ?? new Date(0) };
+  });
+}
+
+export function readRevokeRequest(body: unknown): { reason: string } {
+  return read(body, ['reason'], (get, errors) => ({ reason: requiredReason(get('reason'), errors) }));
+}
+
+export function readStatusChangeRequest(body: unknown): StatusChangeRequest {
+  return read(body, ['status', 'reason'], (get, errors) => {
+    const status = get('status');
+    if (!STATUSES.includes(status as ArrangementStatus)) errors.push({ pointer: '/status', detail: `must be one of ${STATUSES.join(', ')}` });
+    return { status: status as ArrangementStatus, reason: requiredReason(get('reason'), errors) };
+  });
+}
+
+/** The body of a request that takes none (e.g. a rotation): empty, or an empty object. */
+export function readEmptyRequest(body: unknown): void {
+  if (body === undefined) return;
+  read(body, [], () => undefined);
+}
+
+export function readAuditQuery(query: Record<string, unknown>): AuditQuery {
+  const errors: ProblemItem[] = [];
+  for (const name of Object.keys(query)) {
+    if (name !== 'after' && name !== 'limit') errors.push({ pointer: `/${name}`, detail: 'is not a known query parameter (after, limit)' });
+  }
+  const after = wholeNumber(query.after, '/after', 0, Number.MAX_SAFE_INTEGER, errors) ?? 0;
+  const limit = wholeNumber(query.limit, '/limit', 1, MAX_AUDIT_PAGE, errors) ?? DEFAULT_AUDIT_PAGE;
+  if (errors.length > 0) throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', { errors });
+  return { after, limit };
+}
+
+function read<T>(body: unknown, members: readonly string[], build: (get: (name: string) => unknown, errors: ProblemItem[]) => T): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError('invalid-request', 'The request body must be a JSON object sent as application/json.');
+  }
+  const record = body as Record<string, unknown>;
+  const errors: ProblemItem[] = Object.keys(record)
+    .filter((name) => !members.includes(name))
+    .map((name) => ({ pointer: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, detail: 'is not a known member' }));
+  const value = build((name) => (Object.hasOwn(record, name) ? record[name] : undefined), errors);
+  if (errors.length > 0) throw new GatewayError('invalid-request', `The request body has ${errors.length} problem(s).`, { errors });
+  return value;
+}
+
+function optionalDate(value: unknown, pointer: string, errors: ProblemItem[]): Date | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value)) || !isCalendarDate(value)) {
+    errors.push({ pointer, detail: 'must be an RFC 3339 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' });
+    return null;
+  }
+  return new Date(value);
+}
+
+/** Date.parse rolls 2030-02-31 over into March; a date that does not exist is a mistake to report. */
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+}
+
+function requiredReason(value: unknown, errors: ProblemItem[]): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_REASON) {
+    errors.push({ pointer: '/reason', detail: `is required: a string of 1 to ${MAX_REASON} characters saying why` });
+    return '';
+  }
+  return value.trim();
+}
+
+function wholeNumber(value: unknown, pointer: string, min: number, max: number, errors: ProblemItem[]): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) {
+    errors.push({ pointer, detail: `must be a whole number from ${min} to ${max}` });
+    return undefined;
+  }
+  return Number(value);
+}

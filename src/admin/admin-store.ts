@@ -1,0 +1,83 @@
+import type { ArrangementStatus } from '../domain/arrangement.js';
+import type { PartnerKey } from '../domain/partner-key.js';
+import type { StoredReceiptKey } from '../store/sqlite-receipt-key-store.js';
+
+/** Who did an admin action: the admin key (`kid`) and the person or system it names (`sub`). */
+export interface AdminActor {
+  kid: string;
+  sub: string;
+  /** The request the action came with, to match the audit entry with the log lines. */
+  requestId?: string;
+}
+
+/** An administrator's change of an arrangement's status, which overrides mras.json from then on. */
+export interface ArrangementStatusChange {
+  administration: string;
+  status: ArrangementStatus;
+  reason: string;
+  changedAt: Date;
+  /** `kid/sub` of the administrator. */
+  changedBy: string;
+}
+
+export type AuditAction =
+  | 'partner-key.add'
+  | 'partner-key.retire'
+  | 'partner-key.revoke'
+  | 'arrangement.suspend'
+  | 'arrangement.reinstate'
+  | 'arrangement.terminate'
+  | 'receipt-key.rotate'
+  | 'receipt-key.retire';
+
+/** One line of the audit log as it is appended. `before` and `after` are JSON values (null when none). */
+export interface AuditDraft {
+  at: Date;
+  actor: AdminActor;
+  action: AuditAction;
+  administration: string | null;
+  kid: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+}
+
+/** One line of the audit log as stored, with its position `seq` (the paging cursor). */
+export interface AuditEntry extends AuditDraft {
+  seq: number;
+}
+
+/**
+ * What one admin action reads and writes. Everything runs inside one store transaction, so a change
+ * and its audit entry are committed together or not at all: there is never an unaudited change.
+ */
+export interface AdminTransaction {
+  partnerKeys(administration: string): Promise<PartnerKey[]>;
+  partnerKey(administration: string, kid: string): Promise<PartnerKey | undefined>;
+  addPartnerKey(key: PartnerKey): Promise<void>;
+  /** Writes a key's notAfter and revocation (the only parts of a key that ever change). */
+  updatePartnerKey(key: PartnerKey): Promise<void>;
+  arrangementStatus(administration: string): Promise<ArrangementStatusChange | undefined>;
+  setArrangementStatus(change: ArrangementStatusChange): Promise<void>;
+  /** Every receipt key, retired or not, newest first. */
+  receiptKeys(): Promise<StoredReceiptKey[]>;
+  addReceiptKey(key: StoredReceiptKey): Promise<void>;
+  retireReceiptKey(kid: string, at: Date): Promise<void>;
+  appendAudit(draft: AuditDraft): Promise<AuditEntry>;
+}
+
+/** The store behind the admin API. */
+export interface AdminStore {
+  /** Runs `work` as one write transaction: it commits when `work` resolves, and rolls back when it throws. */
+  transaction<T>(work: (tx: AdminTransaction) => Promise<T>): Promise<T>;
+  /** Every status change in force, for the registry at start-up. */
+  arrangementStatuses(): Promise<ArrangementStatusChange[]>;
+  /** Up to `limit` audit entries with `seq` above `after`, oldest first. */
+  auditEntries(after: number, limit: number): Promise<AuditEntry[]>;
+}
+
+/** Remembers admin token ids until their tokens expire, so that each token is accepted once. */
+export interface AdminTokenLedger {
+  /** Records the use of a token; false when this `jti` of this admin key was already used. */
+  useOnce(kid: string, jti: string, keepUntil: Date, now: Date): Promise<boolean>;
+}

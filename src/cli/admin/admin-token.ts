@@ -1,0 +1,32 @@
+import { importJWK, SignJWT, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { ADMIN_AUDIENCE } from '../../admin/admin-authenticator.js';
+
+/** How long the CLI's tokens live: long enough for one call, well under the gateway's five minutes. */
+export const CLI_TOKEN_LIFETIME_SECONDS = 60;
+
+/** The JWS algorithm for an administrator's key: its "alg" when it says, else the usual one for its type. */
+export function algorithmFor(jwk: JWK): string {
+  if (typeof jwk.alg === 'string') return jwk.alg;
+  if (jwk.kty === 'EC') return ({ 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' } as Record<string, string>)[jwk.crv ?? ''] ?? 'ES256';
+  if (jwk.kty === 'OKP') return 'EdDSA';
+  return 'PS256';
+}
+
+/**
+ * Signs a single-use admin token (ICD 3): `kid` from the key, `sub` naming the administrator, `aud`
+ * mra-gateway-admin, `iat` now, `exp` a minute later, a random `jti`. One token per request.
+ */
+export async function signAdminToken(privateJwk: JWK, sub: string, now: Date = new Date()): Promise<string> {
+  if (typeof privateJwk.kid !== 'string' || privateJwk.kid === '') throw new Error('the admin key file has no "kid"');
+  const alg = algorithmFor(privateJwk);
+  const iat = Math.floor(now.getTime() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg, kid: privateJwk.kid, typ: 'JWT' })
+    .setSubject(sub)
+    .setAudience(ADMIN_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + CLI_TOKEN_LIFETIME_SECONDS)
+    .setJti(randomUUID())
+    .sign(await importJWK(privateJwk, alg));
+}

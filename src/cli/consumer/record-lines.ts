@@ -1,0 +1,85 @@
+import type { ConsumeMessage } from 'amqplib';
+
+/** One delivered record as the consumer tool prints it. */
+export interface DeliveredRecord {
+  routingKey: string;
+  messageId: string | null;
+  type: string | null;
+  timestamp: string | null;
+  redelivered: boolean;
+  headers: Record<string, unknown>;
+  /** The parsed body, or null when it is not JSON (then `body` holds the text). */
+  record: Record<string, unknown> | null;
+  body?: string;
+}
+
+export function toDeliveredRecord(message: ConsumeMessage): DeliveredRecord {
+  const { properties, fields } = message;
+  const text = message.content.toString('utf8');
+  let record: Record<string, unknown> | null = null;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) record = parsed as Record<string, unknown>;
+  } catch {
+    record = null;
+  }
+  return {
+    routingKey: fields.routingKey,
+    messageId: typeof properties.messageId === 'string' ? properties.messageId : null,
+    type: typeof properties.type === 'string' ? properties.type : null,
+    timestamp: typeof properties.timestamp === 'number' ? new Date(properties.timestamp * 1000).toISOString() : null,
+    redelivered: fields.redelivered,
+    headers: properties.headers ?? {},
+    record,
+    ...(record === null ? { body: text } : {}),
+  };
+}
+
+/** A JSON line: the record with its routing key and AMQP properties, for jq and friends. */
+export function jsonLine(delivered: DeliveredRecord): string {
+  return `${JSON.stringify(delivered)}\n`;
+}
+
+const COLUMNS = [
+  { title: 'OCCURRED AT', width: 20 },
+  { title: 'CHANGE', width: 14 },
+  { title: 'MEMBER', width: 28 },
+  { title: 'STATUS', width: 10 },
+  { title: 'RECOGNIZED', width: 10 },
+  { title: 'CERT', width: 8 },
+  { title: 'LEGAL NAME', width: 40 },
+] as const;
+
+/** The table's header line. */
+export function tableHeader(): string {
+  return row(COLUMNS.map((c) => c.title));
+}
+
+/** One table row: what a person scanning the feed needs to see. */
+export function tableRow(delivered: DeliveredRecord): string {
+  const record = delivered.record;
+  if (!record) return row(['', '(not JSON)', delivered.messageId ?? '', '', '', '', delivered.body?.slice(0, 40) ?? '']);
+  const member = (record.member ?? {}) as Record<string, unknown>;
+  return row([
+    text(record.occurredAt).replace(/\.\d+Z$/, 'Z'),
+    text(record.change),
+    text(member.key),
+    text(member.status),
+    member.recognized === true ? 'yes' : member.recognized === false ? 'no' : '',
+    text(member.certificateType),
+    text(member.legalName),
+  ]);
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function row(cells: readonly string[]): string {
+  return `${cells.map((cell, i) => fit(cell, COLUMNS[i]!.width)).join(' ').trimEnd()}\n`;
+}
+
+function fit(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length <= width ? flat.padEnd(width) : `${flat.slice(0, width - 1)}…`;
+}

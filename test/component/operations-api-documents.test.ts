@@ -1,0 +1,213 @@
+import { DiagnosticSeverity, Parser, fromFile } from '@asyncapi/parser';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/app-config.js';
+import { problemTypes, problemTypeUri } from '../../src/domain/problem-types.js';
+import { NOT_READY_REASONS } from '../../src/operations/readiness.js';
+import { recordProperties } from '../../src/messaging/record-message.js';
+import { deleteTopology } from '../support/broker.js';
+import { signCompact } from '../support/jws.js';
+import { euMember, memberList } from '../support/member-lists.js';
+import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
+import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const OPENAPI_FILE = path.join(ROOT, 'docs/openapi.json');
+const ASYNCAPI_FILE = path.join(ROOT, 'docs/asyncapi.json');
+const SCHEMA_NAMES = ['member-list.v1.json', 'member-record.v1.json', 'mra-registry.v1.json'];
+
+type Json = Record<string, unknown>;
+const readJson = (file: string): Json => JSON.parse(readFileSync(file, 'utf8')) as Json;
+const openapi = readJson(OPENAPI_FILE);
+const asyncapi = readJson(ASYNCAPI_FILE);
+
+/** Every `$ref` value in a document. */
+function refsIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(refsIn);
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, v]) => (key === '$ref' && typeof v === 'string' ? [v] : refsIn(v)));
+}
+
+/**
+ * The OpenAPI validator resolves external references by exact URI, not relative to the referring file,
+ * so each schema is registered under both names it is referred to by: `../schemas/<name>` (from docs/)
+ * and `<name>` (from a sibling schema).
+ */
+async function validateOpenApi(document: Json): Promise<{ valid: boolean; errors?: unknown }> {
+  const validator = new Validator();
+  for (const name of SCHEMA_NAMES) {
+    await validator.addSpecRef(readJson(path.join(ROOT, 'schemas', name)), `../schemas/${name}`);
+    await validator.addSpecRef(readJson(path.join(ROOT, 'schemas', name)), name);
+  }
+  // The validator inlines the schemas into what it is given: give it a copy.
+  return validator.validate(structuredClone(document));
+}
+
+async function asyncApiDiagnostics(document: Json | undefined) {
+  const parser = new Parser();
+  const result = document === undefined ? await fromFile(parser, ASYNCAPI_FILE).parse() : await parser.parse(JSON.stringify(document), { source: ASYNCAPI_FILE });
+  const serious = new Set([DiagnosticSeverity.Error, DiagnosticSeverity.Warning]);
+  return { document: result.document, problems: result.diagnostics.filter((d) => serious.has(d.severity)).map((d) => `${d.code}: ${d.message} at ${d.path.join('/')}`) };
+}
+
+describe('the OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document whose schema references resolve', async () => {
+    const result = await validateOpenApi(openapi);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(openapi.openapi).toMatch(/^3\.1\./);
+  });
+
+  it('fails validation when broken (the validator is not vacuous)', async () => {
+    const broken = structuredClone(openapi) as { components: { schemas: Json } };
+    broken.components.schemas.MemberList = { $ref: '../schemas/member-list.v2.json' };
+    expect((await validateOpenApi(broken)).valid).toBe(false);
+    const noDescription = structuredClone(openapi) as { paths: Record<string, { get?: { responses: Json } }> };
+    noDescription.paths['/healthz']!.get!.responses['200'] = {};
+    expect((await validateOpenApi(noDescription)).valid).toBe(false);
+  });
+
+  it('references the JSON Schemas of schemas/ instead of copying them', () => {
+    const external = refsIn(openapi).filter((ref) => !ref.startsWith('#'));
+    expect(new Set(external)).toEqual(new Set(['../schemas/member-list.v1.json', '../schemas/member-record.v1.json']));
+    expect(JSON.stringify(openapi)).not.toContain('"$defs"');
+  });
+
+  it('lists exactly the problem types and readiness reasons the gateway has', () => {
+    const schemas = (openapi.components as Json).schemas as Record<string, Json>;
+    const documented = (schemas.ProblemType as { enum: string[] }).enum;
+    expect([...documented].sort()).toEqual(Object.keys(problemTypes).map((code) => problemTypeUri(code as keyof typeof problemTypes)).sort());
+    const readiness = schemas.Readiness as { properties: { reasons: { items: { enum: string[] } } } };
+    expect(readiness.properties.reasons.items.enum).toEqual([...NOT_READY_REASONS]);
+  });
+});
+
+describe('the AsyncAPI document', () => {
+  it('is a valid AsyncAPI 3 document whose payload is the member-record schema', async () => {
+    const { document, problems } = await asyncApiDiagnostics(undefined);
+    expect(problems).toEqual([]);
+    expect(document?.version()).toMatch(/^3\./);
+    const payload = document!.messages().all()[0]!.payload()!;
+    const recordSchema = readJson(path.join(ROOT, 'schemas/member-record.v1.json'));
+    expect(Object.keys(payload.properties() ?? {})).toEqual(Object.keys(recordSchema.properties as Json));
+  });
+
+  it('fails validation when broken (the parser is not vacuous)', async () => {
+    const broken = structuredClone(asyncapi) as { operations: Record<string, Json> };
+    broken.operations.publishMemberRecord!.action = 'publish';
+    expect((await asyncApiDiagnostics(broken)).problems).not.toEqual([]);
+    const missingSchema = structuredClone(asyncapi) as { components: { messages: { memberRecord: { payload: { schema: Json } } } } };
+    missingSchema.components.messages.memberRecord.payload.schema = { $ref: '../schemas/member-record.v9.json' };
+    expect((await asyncApiDiagnostics(missingSchema as unknown as Json)).problems).not.toEqual([]);
+  });
+
+  it('names the exchange, queue, routing keys and headers the gateway uses', () => {
+    const defaults = loadConfig({}).topology;
+    const channels = asyncapi.channels as Record<string, { address: string; parameters?: Record<string, { enum?: string[] }>; bindings: { amqp: Record<string, { name: string }> } }>;
+    expect(channels.memberRecords!.bindings.amqp.exchange!.name).toBe(defaults.exchange);
+    expect(channels.riskQueue!.address).toBe(defaults.queue);
+    expect(channels.riskQueue!.bindings.amqp.queue!.name).toBe(defaults.queue);
+    expect(channels.memberRecords!.address).toBe('member.{change}.{administration}');
+    const recordSchema = readJson(path.join(ROOT, 'schemas/member-record.v1.json')) as { properties: { change: { enum: string[] } } };
+    expect(channels.memberRecords!.parameters!.change!.enum).toEqual(recordSchema.properties.change.enum);
+
+    const message = ((asyncapi.components as Json).messages as Record<string, { headers: { properties: Json; required: string[] } }>).memberRecord!;
+    const sent = recordProperties({ seq: 1, eventId: 'e', administration: 'EU', memberKey: 'EU:X', change: 'added', routingKey: 'member.added.eu', occurredAt: new Date().toISOString(), body: Buffer.alloc(0) });
+    expect(Object.keys(message.headers.properties).sort()).toEqual(Object.keys(sent.headers as Json).sort());
+    expect([...message.headers.required].sort()).toEqual(Object.keys(sent.headers as Json).sort());
+  });
+});
+
+describe('the gateway serves the documents, and its answers match them', () => {
+  let key: PartnerSigningKey;
+  let test: TestGateway;
+  let ajv: Ajv2020;
+  const BASE = 'https://mra-gateway.example/';
+
+  function check(component: string, value: unknown): string[] {
+    const validate = ajv.getSchema(`${BASE}docs/openapi.json#/components/schemas/${component}`);
+    if (!validate) throw new Error(`no component ${component}`);
+    return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+  }
+
+  beforeAll(async () => {
+    key = await createPartnerKey('EU');
+    test = await startTestGateway({ keys: [key] });
+    // Placed at <base>/docs/openapi.json, the document's "../schemas/<name>" resolves to the schemas' own $id.
+    ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    for (const name of SCHEMA_NAMES) ajv.addSchema(readJson(path.join(ROOT, 'schemas', name)));
+    ajv.addSchema({ $id: `${BASE}docs/openapi.json`, components: openapi.components });
+  });
+
+  afterAll(async () => {
+    await test?.stop();
+    if (test) {
+      await deleteTopology(test.topology);
+      removeTestFiles(test);
+    }
+  });
+
+  it('serves both documents byte for byte', async () => {
+    for (const [route, file] of [['/openapi.json', OPENAPI_FILE], ['/asyncapi.json', ASYNCAPI_FILE]] as const) {
+      const response = await test.http.get(route).buffer(true);
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.text).toBe(readFileSync(file, 'utf8'));
+    }
+  });
+
+  it('serves every schema a document references, at the URL the reference resolves to', async () => {
+    for (const route of ['/openapi.json', '/asyncapi.json']) {
+      const documentUrl = new URL(route, test.gateway.url);
+      for (const ref of new Set(refsIn(route === '/openapi.json' ? openapi : asyncapi).filter((r) => !r.startsWith('#')))) {
+        const url = new URL(ref, documentUrl);
+        expect(url.pathname).toMatch(/^\/schemas\//);
+        const response = await test.http.get(url.pathname).buffer(true);
+        expect(response.status).toBe(200);
+        expect(response.headers['content-type']).toMatch(/^application\/schema\+json/);
+        expect(response.text).toBe(readFileSync(path.join(ROOT, 'schemas', path.basename(url.pathname)), 'utf8'));
+      }
+    }
+    const index = await test.http.get('/schemas/');
+    expect(index.body).toEqual({ schemas: SCHEMA_NAMES });
+    expect((await test.http.get('/schemas/..%2Fpackage.json')).status).toBe(404);
+  });
+
+  it('answers as documented: receipt, problems, readiness, keys', async () => {
+    const list = memberList([euMember()]);
+    const accepted = await test.http.post('/v1/member-lists').set('Content-Type', 'application/jose').send(await signCompact(list, key));
+    expect(accepted.status).toBe(202);
+    expect(check('Receipt', accepted.body)).toEqual([]);
+    const claims = JSON.parse(Buffer.from((accepted.body as { receipt: string }).receipt.split('.')[1]!, 'base64url').toString('utf8')) as unknown;
+    expect(check('ReceiptClaims', claims)).toEqual([]);
+
+    const invalid = await test.http.post('/v1/member-lists').set('Content-Type', 'application/jose').send(await signCompact({ ...memberList([]), kind: 'everything' }, key));
+    expect(invalid.status).toBe(422);
+    expect(check('Problem', invalid.body)).toEqual([]);
+    const rejectionClaims = JSON.parse(Buffer.from((invalid.body as { receipt: string }).receipt.split('.')[1]!, 'base64url').toString('utf8')) as unknown;
+    expect(check('ReceiptClaims', rejectionClaims)).toEqual([]);
+
+    const unauthenticated = await test.http.post('/v1/member-lists').set('Content-Type', 'application/jose').send('a.b.c');
+    expect(check('Problem', unauthenticated.body)).toEqual([]);
+
+    const ready = await test.http.get('/readyz');
+    expect(check('Readiness', ready.body)).toEqual([]);
+    expect(check('JwkSet', (await test.http.get('/.well-known/jwks.json')).body)).toEqual([]);
+  });
+
+  it('answers every documented GET path without parameters', async () => {
+    const paths = Object.entries(openapi.paths as Record<string, { get?: { responses: Json } }>).filter(([p, item]) => item.get && !p.includes('{'));
+    expect(paths.length).toBeGreaterThanOrEqual(7);
+    for (const [route, item] of paths) {
+      const response = await test.http.get(route);
+      expect(Object.keys(item.get!.responses)).toContain(String(response.status));
+    }
+  });
+});

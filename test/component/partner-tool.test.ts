@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatePartnerKey, readSigningKey } from '../../src/cli/partner/partner-key-files.js';
+import { runPartnerTool } from '../../src/cli/partner/partner-commands.js';
+import { PARTNER_TOOL_EXIT_CODES } from '../../src/cli/partner/partner-tool-error.js';
+import { pushMemberList } from '../../src/cli/partner/push-member-list.js';
+import { signMemberList } from '../../src/cli/partner/sign-member-list.js';
+import { deleteTopology } from '../support/broker.js';
+import { captureIo } from '../support/cli-capture.js';
+import { euMember, memberList, type Member } from '../support/member-lists.js';
+import type { PartnerSigningKey } from '../support/partner-keys.js';
+import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const exit = PARTNER_TOOL_EXIT_CODES;
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function runBin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/mra-partner.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the partner tool against a running gateway', () => {
+  let dir: string;
+  let keyFile: string;
+  let test: TestGateway;
+  const file = (name: string) => path.join(dir, name);
+  const writeList = (name: string, members: Member[] = [euMember()]) => {
+    writeFileSync(file(name), JSON.stringify(memberList(members), null, 2));
+    return file(name);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'mra-partner-test-'));
+    keyFile = file('eu.jwk.json');
+    const generated = await generatePartnerKey({ administration: 'EU', alg: 'ES256', privateKeyFile: keyFile });
+    const signing = await readSigningKey(keyFile);
+    // Registered the way CBP would at onboarding: the public JWK in CONFIG_DIR/partner-keys/EU.json.
+    const registered: PartnerSigningKey = { administration: 'EU', kid: generated.kid, alg: 'ES256', privateKey: signing.key as PartnerSigningKey['privateKey'], publicJwk: { ...generated.publicJwk, kid: generated.kid } };
+    test = await startTestGateway({ keys: [registered] });
+  });
+
+  afterAll(async () => {
+    await test?.stop();
+    if (test) {
+      await deleteTopology(test.topology);
+      removeTestFiles(test);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keygen writes the private key 0600, prints the public key, and never overwrites', async () => {
+    const io = captureIo();
+    const code = await runPartnerTool(['keygen', '--administration', 'JP', '--private-key', file('jp.jwk.json')], io);
+    expect(code).toBe(0);
+    expect(statSync(file('jp.jwk.json')).mode & 0o777).toBe(0o600);
+    const publicJwk = JSON.parse(io.out()) as Record<string, unknown>;
+    expect(publicJwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(publicJwk).not.toHaveProperty('d');
+    expect(JSON.parse(readFileSync(file('jp.jwk.json'), 'utf8'))).toMatchObject({ kid: publicJwk.kid, d: expect.any(String) as unknown });
+
+    const again = await runPartnerTool(['keygen', '--administration', 'JP', '--private-key', file('jp.jwk.json')], captureIo());
+    expect(again).toBe(exit['file-exists']);
+  });
+
+  it('signs, pushes, prints the receipt and verifies it against the gateway JWKS', async () => {
+    const list = writeList('list.json', [euMember(), euMember({ memberId: 'FR987654321', certificateType: 'AEOS', address: { lines: ['1 Quai'], city: 'Bordeaux', country: 'FR' } })]);
+    expect(await runPartnerTool(['sign', '--key', keyFile, '--list', list, '--out', file('list.jws')], captureIo())).toBe(0);
+
+    const io = captureIo();
+    const code = await runPartnerTool(['push', '--gateway', test.gateway.url, '--jws', file('list.jws'), '--receipt-out', file('receipt.json')], io);
+    expect(code).toBe(0);
+    const receipt = JSON.parse(io.out()) as Record<string, unknown>;
+    expect(receipt).toMatchObject({ administration: 'EU', outcome: 'accepted', counts: { members: 2, added: 2 } });
+    expect(JSON.parse(readFileSync(file('receipt.json'), 'utf8'))).toEqual(receipt);
+    expect(test.counts().messages).toBe(1);
+
+    // The same body again is a replay, with the original receipt, verified the same way.
+    const replay = await pushMemberList({ gateway: test.gateway.url, jws: readFileSync(file('list.jws'), 'utf8') });
+    expect(replay.outcome).toBe('replayed');
+    expect(replay.outcome !== 'rejected' && replay.receipt).toEqual(receipt);
+  });
+
+  it('refuses a receipt that does not verify against the keys it trusts', async () => {
+    const otherGateway = await startTestGateway({});
+    try {
+      const pinned = file('other-jwks.json');
+      writeFileSync(pinned, JSON.stringify((await otherGateway.http.get('/.well-known/jwks.json')).body));
+      const code = await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', keyFile, '--list', writeList('pinned.json'), '--jwks', pinned], captureIo());
+      expect(code).toBe(exit['receipt-unverified']);
+    } finally {
+      await otherGateway.stop();
+      await deleteTopology(otherGateway.topology);
+      removeTestFiles(otherGateway);
+    }
+  });
+
+  it.each([
+    { case: 'an unreadable list file', list: () => file('missing.json'), code: exit['file-unreadable'] },
+    { case: 'a list that is not JSON', list: () => (writeFileSync(file('broken.json'), '{"specVersion": "1.0",'), file('broken.json')), code: exit['invalid-json'] },
+    { case: 'a list that fails the schema', list: () => (writeFileSync(file('bad.json'), JSON.stringify({ ...memberList([euMember()]), kind: 'everything', extra: 1 })), file('bad.json')), code: exit['schema-violation'] },
+  ])('stops before sending anything on $case', async ({ list, code }) => {
+    const before = test.counts();
+    const io = captureIo();
+    expect(await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', keyFile, '--list', list()], io)).toBe(code);
+    expect(io.out()).toBe('');
+    expect(test.counts()).toEqual(before);
+  });
+
+  it('reports an unreachable gateway', async () => {
+    const code = await runPartnerTool(['send', '--gateway', `http://127.0.0.1:${await closedPort()}`, '--key', keyFile, '--list', writeList('unreachable.json')], captureIo());
+    expect(code).toBe(exit['gateway-unreachable']);
+  });
+
+  it('prints the problem of a rejected list, with its verified rejection receipt', async () => {
+    const stranger = await generatePartnerKey({ administration: 'EU', alg: 'ES256', privateKeyFile: file('stranger.jwk.json') });
+    const io = captureIo();
+    expect(await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', file('stranger.jwk.json'), '--list', writeList('stranger.json')], io)).toBe(exit.rejected);
+    expect(JSON.parse(io.out())).toMatchObject({ type: 'urn:mra-gateway:problem:unknown-key', status: 401 });
+    expect(stranger.kid).not.toBe('');
+
+    // Authenticated but refused (an old snapshot): the rejection carries a signed receipt, verified.
+    const signing = await readSigningKey(keyFile);
+    const stale = await signMemberList(Buffer.from(JSON.stringify(memberList([euMember()], { sequence: 1 }))), signing);
+    const result = await pushMemberList({ gateway: test.gateway.url, jws: stale });
+    expect(result.outcome).toBe('rejected');
+    expect(result.status).toBe(409);
+    expect(result.verified?.claims).toMatchObject({ outcome: 'rejected', administration: 'EU', status: 409 });
+  });
+
+  it('shows upload progress for a large list', async () => {
+    const members = Array.from({ length: 6000 }, (_, i) => euMember({ memberId: `DE${String(100_000_000_000 + i)}`, legalName: `Exportgesellschaft Nummer ${i} GmbH` }));
+    const signing = await readSigningKey(keyFile);
+    const jws = await signMemberList(Buffer.from(JSON.stringify(memberList(members))), signing);
+    expect(jws.length).toBeGreaterThan(1024 * 1024);
+    const progress: [number, number][] = [];
+    const result = await pushMemberList({ gateway: test.gateway.url, jws, onProgress: (sent, total) => progress.push([sent, total]) });
+    expect(result.outcome).toBe('accepted');
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.every(([, total]) => total === jws.length)).toBe(true);
+    expect(progress.map(([sent]) => sent)).toEqual([...progress.map(([sent]) => sent)].sort((a, b) => a - b));
+    expect(progress.at(-1)![0]).toBe(jws.length);
+  });
+
+  it('works as the installed command: keygen, then send', async () => {
+    const keygen = await runBin(['keygen', '--administration', 'EU', '--private-key', file('bin.jwk.json'), '--public-key', file('bin.pub.json')]);
+    expect(keygen.code).toBe(0);
+    const publicJwk = JSON.parse(readFileSync(file('bin.pub.json'), 'utf8')) as PartnerSigningKey['publicJwk'];
+    await test.gateway.partnerKeys.add([{ administration: 'EU', kid: publicJwk.kid, jwk: publicJwk, notBefore: null, notAfter: null, revokedAt: null, revocationReason: null, addedAt: new Date() }]);
+
+    const sent = await runBin(['send', '--gateway', test.gateway.url, '--key', file('bin.jwk.json'), '--list', writeList('bin.json'), '--stamp']);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ administration: 'EU', outcome: 'accepted' });
+
+    const usage = await runBin(['send']);
+    expect(usage.code).toBe(exit.usage);
+  });
+});
