@@ -43,6 +43,12 @@ export async function runDemo(options: { amqpUrl: string; out: Writable }): Prom
   const id = randomUUID().slice(0, 8);
   const topology = { exchange: `mra-demo.${id}.members`, queue: `mra-demo.${id}.risk`, dlx: `mra-demo.${id}.dlx`, dlq: `mra-demo.${id}.dlq` };
   let gateway: ChildProcess | undefined;
+  // If this process ends early (Ctrl-C, a closed pipe), its gateway must not outlive it.
+  const stopGateway = (): void => {
+    gateway?.kill('SIGTERM');
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', stopGateway);
   try {
     say('1. A gateway of our own, with a throwaway administrator key');
     const configDir = path.join(root, 'config');
@@ -91,6 +97,7 @@ export async function runDemo(options: { amqpUrl: string; out: Writable }): Prom
     for (const line of metrics.split('\n').filter((l) => /^mra_(submissions_total|records_published_total|partner_key_expiry_horizon_seconds)\{/.test(l))) say(`   ${line}`);
     return { accepted, warnings, records: printed };
   } finally {
+    process.off('exit', stopGateway);
     if (gateway) await stopProcess(gateway);
     await deleteTopology(options.amqpUrl, topology).catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
@@ -208,6 +215,8 @@ function indented(out: Writable): Writable {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.once('SIGINT', () => process.exit(130));
+  process.stdout.on('error', () => process.exit(1));
   runDemo({ amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', out: process.stdout }).then(
     (result) => console.log(`\nDemo done: ${result.accepted} lists accepted, ${result.records} records received.`),
     (error: unknown) => {

@@ -4,6 +4,7 @@ import { deleteTopology } from '../support/broker.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
+import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { removeTestFiles, startTestGateway, waitForOutboxDrained, type TestGateway } from '../support/test-gateway.js';
 
@@ -58,6 +59,9 @@ describe('readiness follows the broker and the outbox', () => {
     expect(report.reasons).toContain('broker-disconnected');
     expect(report.checks.broker.connected).toBe(false);
     expect((await test.http.get('/healthz')).status).toBe(200);
+    const metrics = parsePrometheusText((await test.http.get('/metrics')).text);
+    expect(sampleValue(metrics, 'mra_broker_connected')).toBe(0);
+    expect(sampleValue(metrics, 'mra_broker_disconnections_total')).toBeGreaterThanOrEqual(1);
 
     const list = memberList([euMember()]);
     const submitted = await test.http.post('/v1/member-lists').set('Content-Type', 'application/jose').send(await signCompact(list, key));
@@ -80,6 +84,7 @@ describe('readiness follows the broker and the outbox', () => {
     const report = await readinessBecomes(test, 200);
     expect(report.reasons).toEqual([]);
     expect(report.checks).toMatchObject({ broker: { connected: true }, outbox: { backlog: 0, oldestAgeSeconds: null } });
+    expect(sampleValue(parsePrometheusText((await test.http.get('/metrics')).text), 'mra_broker_connected')).toBe(1);
   });
 
   it('never shows the broker URL or its credentials', async () => {
