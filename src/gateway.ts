@@ -66,7 +66,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       verifier: new MemberListVerifier(partnerKeys, clock, config.jwsAlgorithms),
       validatePayload: (payload) => schemaErrors(validators.memberList, payload),
       arrangements,
-      store: new SqliteIntakeStore(database),
+      store: new SqliteIntakeStore(database, outbox.watermark),
       signer: receiptKeys,
       clock,
       limits: {

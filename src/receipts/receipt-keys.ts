@@ -1,10 +1,10 @@
-import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createPrivateKey, sign as signBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { RECEIPT_TYP, type ReceiptSigner } from '../domain/intake/receipt.js';
 import type { SqliteReceiptKeyStore, StoredReceiptKey } from '../store/sqlite-receipt-key-store.js';
 
 const RECEIPT_ALG = 'ES256';
 
-type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 
 /**
  * The gateway's receipt keys: created on first start and kept in the store, so receipts stay
@@ -14,7 +14,7 @@ type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 export class ReceiptKeys implements ReceiptSigner {
   private constructor(
     private readonly store: SqliteReceiptKeyStore,
-    private current: { kid: string; key: SigningKey },
+    private current: { kid: string; key: KeyObject; header: string },
     private published: JWK[],
   ) {}
 
@@ -25,7 +25,7 @@ export class ReceiptKeys implements ReceiptSigner {
       keys = await store.unretired();
     }
     const newest = keys[0]!;
-    return new ReceiptKeys(store, { kid: newest.kid, key: await importJWK(newest.privateJwk, RECEIPT_ALG) }, keys.map((k) => k.publicJwk));
+    return new ReceiptKeys(store, signingKey(newest), keys.map((k) => k.publicJwk));
   }
 
   private static async createKey(store: SqliteReceiptKeyStore): Promise<void> {
@@ -37,9 +37,17 @@ export class ReceiptKeys implements ReceiptSigner {
     return this.current.kid;
   }
 
+  /**
+   * Signs with node:crypto directly rather than jose's WebCrypto path: the signature is made
+   * synchronously on the main thread (ES256 takes tens of microseconds), so an intake transaction
+   * never waits for a thread-pool round trip while it holds the store. Anyone verifies with jose or
+   * any JOSE library against /.well-known/jwks.json.
+   */
   async sign(claims: Record<string, unknown>): Promise<string> {
-    const payload = Buffer.from(JSON.stringify({ iss: 'mra-gateway', iat: Math.floor(Date.now() / 1000), ...claims }));
-    return new CompactSign(payload).setProtectedHeader({ alg: RECEIPT_ALG, kid: this.current.kid, typ: RECEIPT_TYP }).sign(this.current.key);
+    const payload = Buffer.from(JSON.stringify({ iss: 'mra-gateway', iat: Math.floor(Date.now() / 1000), ...claims })).toString('base64url');
+    const signingInput = `${this.current.header}.${payload}`;
+    const signature = signBytes('sha256', Buffer.from(signingInput), { key: this.current.key, dsaEncoding: 'ieee-p1363' });
+    return `${signingInput}.${signature.toString('base64url')}`;
   }
 
   /** The JWK Set anyone can verify receipts with. */
@@ -53,6 +61,11 @@ export class ReceiptKeys implements ReceiptSigner {
     this.current = fresh.current;
     this.published = fresh.published;
   }
+}
+
+function signingKey(stored: StoredReceiptKey): { kid: string; key: KeyObject; header: string } {
+  const header = Buffer.from(JSON.stringify({ alg: RECEIPT_ALG, kid: stored.kid, typ: RECEIPT_TYP })).toString('base64url');
+  return { kid: stored.kid, key: createPrivateKey({ key: stored.privateJwk as JsonWebKey, format: 'jwk' }), header };
 }
 
 /** A new receipt key pair, kid = its JWK thumbprint (RFC 7638); stored by the caller. */

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction } from '../domain/intake/intake-store.js';
 import type { StoredMember } from '../domain/member/change-plan.js';
 import type { NormalizedMember } from '../domain/member/normalized-member.js';
+import type { OutboxWatermark } from './outbox-watermark.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface MessageRow {
@@ -23,7 +24,13 @@ export class SqliteIntakeStore implements IntakeStore {
     Statement
   >;
 
-  constructor(private readonly database: SqliteDatabase) {
+  /** Highest outbox seq written by the transaction now running. */
+  private lastOutboxSeq = 0;
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly watermark: OutboxWatermark,
+  ) {
     const db = database.db;
     this.statements = {
       findMessage: db.prepare('SELECT * FROM accepted_messages WHERE administration = ? AND message_id = ?'),
@@ -51,8 +58,17 @@ export class SqliteIntakeStore implements IntakeStore {
     };
   }
 
-  intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
-    return this.database.transaction(() => work(this.transaction));
+  async intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
+    let written = 0;
+    const result = await this.database.transaction(async () => {
+      this.lastOutboxSeq = 0;
+      const value = await work(this.transaction);
+      written = this.lastOutboxSeq;
+      return value;
+    });
+    // The transaction resolves only once durable: its records may now be published.
+    this.watermark.advance(written);
+    return result;
   }
 
   private readonly transaction: IntakeTransaction = {
@@ -97,7 +113,7 @@ export class SqliteIntakeStore implements IntakeStore {
       for (const memberId of acceptance.removals) this.statements.deleteMember.run(administration, memberId);
       const now = Date.now();
       for (const r of acceptance.records) {
-        this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now);
+        this.lastOutboxSeq = Number(this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now).lastInsertRowid);
       }
     },
   };

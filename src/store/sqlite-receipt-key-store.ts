@@ -28,8 +28,9 @@ export class SqliteReceiptKeyStore {
     );
   }
 
+  /** Durable before it resolves: a receipt signed with a key the store then lost could never be verified. */
   add(key: StoredReceiptKey): Promise<void> {
-    return this.database.exclusive(() => {
+    return this.database.transaction(async () => {
       this.database.db
         .prepare('INSERT INTO receipt_keys (kid, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?)')
         .run(key.kid, JSON.stringify(key.privateJwk), JSON.stringify(key.publicJwk), key.createdAt.getTime(), key.retiredAt?.getTime() ?? null);

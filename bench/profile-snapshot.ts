@@ -1,0 +1,37 @@
+/**
+ * Profiling aid for the snapshot path: starts a gateway in this process, posts a snapshot and its
+ * unchanged re-send, and exits. Run with `node --cpu-prof --import tsx bench/profile-snapshot.ts`.
+ */
+import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/app-config.js';
+import { startGateway } from '../src/gateway.js';
+import { createLogger } from '../src/logging/logger.js';
+import { benchMember } from './bench-members.js';
+
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 50_000);
+const dir = mkdtempSync(path.join(tmpdir(), 'mra-profile-'));
+mkdirSync(path.join(dir, 'config/partner-keys'), { recursive: true });
+copyFileSync(path.resolve(import.meta.dirname, '../config/mras.json'), path.join(dir, 'config/mras.json'));
+const { privateKey, publicKey } = await generateKeyPair('ES256');
+writeFileSync(path.join(dir, 'config/partner-keys/EU.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'p' }] }));
+const id = Date.now();
+const gateway = await startGateway(
+  loadConfig({ PORT: '0', CONFIG_DIR: path.join(dir, 'config'), DATA_DIR: path.join(dir, 'data'), AMQP_EXCHANGE: `profile.${id}`, AMQP_QUEUE: '' }),
+  { logger: createLogger('warn') },
+);
+const members = Array.from({ length: MEMBERS }, (_, i) => benchMember(i));
+const sign = (messageId: string, sequence: number) =>
+  new CompactSign(Buffer.from(JSON.stringify({ specVersion: '1.0', messageId, administration: 'EU', issuedAt: new Date().toISOString(), kind: 'snapshot', sequence, members })))
+    .setProtectedHeader({ alg: 'ES256', kid: 'p', typ: 'mra-member-list+json' })
+    .sign(privateKey);
+for (const [messageId, sequence] of [['first', 1], ['again', 2]] as const) {
+  const body = await sign(messageId, sequence);
+  const started = performance.now();
+  const response = await fetch(`${gateway.url}/v1/member-lists`, { method: 'POST', headers: { 'Content-Type': 'application/jose' }, body });
+  await response.json();
+  process.stderr.write(`${messageId}: ${response.status} in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+}
+await gateway.close();
