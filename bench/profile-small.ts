@@ -3,6 +3,7 @@
  * Run with `node --cpu-prof --import tsx bench/profile-small.ts`.
  */
 import autocannon from 'autocannon';
+import amqp from 'amqplib';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,3 +38,9 @@ const result = await autocannon({
 });
 process.stderr.write(`${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, non2xx ${result.non2xx}\n`);
 await gateway.close();
+// Leave nothing behind on the shared broker.
+const cleanup = await amqp.connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+const channel = await cleanup.createChannel();
+for (const queue of [`profile.${id}.q`, `profile.${id}.dlq`]) await channel.deleteQueue(queue);
+for (const exchange of [`profile.${id}`, `profile.${id}.dlx`]) await channel.deleteExchange(exchange);
+await cleanup.close();

@@ -2,6 +2,7 @@
  * Profiling aid for the snapshot path: starts a gateway in this process, posts a snapshot and its
  * unchanged re-send, and exits. Run with `node --cpu-prof --import tsx bench/profile-snapshot.ts`.
  */
+import amqp from 'amqplib';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ const { privateKey, publicKey } = await generateKeyPair('ES256');
 writeFileSync(path.join(dir, 'config/partner-keys/EU.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'p' }] }));
 const id = Date.now();
 const gateway = await startGateway(
-  loadConfig({ PORT: '0', CONFIG_DIR: path.join(dir, 'config'), DATA_DIR: path.join(dir, 'data'), AMQP_EXCHANGE: `profile.${id}`, AMQP_QUEUE: '' }),
+  loadConfig({ PORT: '0', CONFIG_DIR: path.join(dir, 'config'), DATA_DIR: path.join(dir, 'data'), AMQP_EXCHANGE: `profile.${id}`, AMQP_QUEUE: `profile.${id}.q`, AMQP_DEAD_LETTER_EXCHANGE: `profile.${id}.dlx`, AMQP_DEAD_LETTER_QUEUE: `profile.${id}.dlq` }),
   { logger: createLogger('warn') },
 );
 const members = Array.from({ length: MEMBERS }, (_, i) => benchMember(i));
@@ -35,3 +36,9 @@ for (const [messageId, sequence] of [['first', 1], ['again', 2]] as const) {
   process.stderr.write(`${messageId}: ${response.status} in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
 }
 await gateway.close();
+// Leave nothing behind on the shared broker.
+const cleanup = await amqp.connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+const channel = await cleanup.createChannel();
+for (const queue of [`profile.${id}.q`, `profile.${id}.dlq`]) await channel.deleteQueue(queue);
+for (const exchange of [`profile.${id}`, `profile.${id}.dlx`]) await channel.deleteExchange(exchange);
+await cleanup.close();
