@@ -19,8 +19,8 @@ export interface RelayOptions {
 export type ConfirmObserver = (record: PendingRecord, confirmSeconds: number) => void;
 
 export const defaultRelayOptions: RelayOptions = {
-  window: 2000,
-  batchSize: 500,
+  window: 4000,
+  batchSize: 2000,
   pollIntervalMs: 1000,
   retentionMs: 7 * 86_400_000,
   retryDelayMs: 200,
@@ -89,22 +89,31 @@ export class OutboxRelay {
     return this.inFlight.size;
   }
 
+  /**
+   * Refills the window in large batches: the loop sleeps while more than half the window is in flight
+   * and wakes when confirms bring it below that, so a large backlog costs one outbox read and one
+   * published-mark write per batch rather than per record.
+   */
   private async run(): Promise<void> {
+    const lowWater = Math.floor(this.options.window / 2);
     while (this.running) {
-      await this.flushConfirmed();
       if (this.failedSinceRestart) {
+        await this.flushConfirmed();
         if (this.inFlight.size > 0) await this.sleep(this.options.pollIntervalMs);
         else await this.restartAfterFailure();
         continue;
       }
-      if (!this.publisher.connected || this.publisher.blocked || this.inFlight.size >= this.options.window) {
+      if (!this.publisher.connected || this.publisher.blocked || this.inFlight.size > lowWater) {
+        await this.flushConfirmed();
         await this.sleep(this.options.pollIntervalMs);
         continue;
       }
+      if (this.confirmed.length >= this.options.batchSize) await this.flushConfirmed();
       const limit = Math.min(this.options.batchSize, this.options.window - this.inFlight.size);
       const records = await this.store.pending(this.cursor, limit);
       const dispatched = this.dispatch(records);
       if (dispatched === 0) {
+        await this.flushConfirmed();
         await this.pruneNowAndThen();
         await this.sleep(this.options.pollIntervalMs);
       }
@@ -112,6 +121,7 @@ export class OutboxRelay {
   }
 
   private dispatch(records: PendingRecord[]): number {
+    const lowWater = Math.floor(this.options.window / 2);
     let dispatched = 0;
     for (const record of records) {
       // A member's next record waits until its previous one is confirmed (see class comment).
@@ -126,18 +136,23 @@ export class OutboxRelay {
           this.confirmed.push(record.seq);
           this.failures = 0;
           this.onConfirmed(record, (performance.now() - publishedAt) / 1000);
+          this.settled(record, lowWater);
         },
         (error: unknown) => {
           if (!this.failedSinceRestart) this.logger.warn('publish failed; will retry from the oldest unconfirmed record', { eventId: record.eventId, error: String(error) });
           this.failedSinceRestart = true;
+          this.settled(record, Infinity);
         },
-      ).finally(() => {
-        this.inFlight.delete(record.seq);
-        this.membersInFlight.delete(record.memberKey);
-        this.notify();
-      });
+      );
     }
     return dispatched;
+  }
+
+  /** A publish settled: free its member, and wake the loop once the window has room for a batch. */
+  private settled(record: PendingRecord, wakeAtOrBelow: number): void {
+    this.inFlight.delete(record.seq);
+    this.membersInFlight.delete(record.memberKey);
+    if (this.inFlight.size <= wakeAtOrBelow) this.notify();
   }
 
   private async restartAfterFailure(): Promise<void> {

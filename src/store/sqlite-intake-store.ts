@@ -98,7 +98,7 @@ export class SqliteIntakeStore implements IntakeStore {
       const result = new Map<string, StoredMember>();
       for (const memberId of memberIds) {
         const row = this.statements.member.get(administration, memberId) as { fingerprint: string; member: string } | undefined;
-        if (row) result.set(memberId, { fingerprint: row.fingerprint, member: JSON.parse(row.member) as NormalizedMember });
+        if (row) result.set(memberId, { fingerprint: row.fingerprint, json: row.member, member: JSON.parse(row.member) as NormalizedMember });
       }
       return result;
     },
@@ -107,8 +107,8 @@ export class SqliteIntakeStore implements IntakeStore {
       const administration = message.administration;
       this.statements.insertMessage.run({ ...message, receipt: JSON.stringify(message.receipt) });
       this.statements.upsertCursor.run(administration, cursor.lastSequence, cursor.lastSnapshotIssuedAt);
-      for (const { member, fingerprint } of acceptance.upserts) {
-        this.statements.upsertMember.run(administration, member.memberId, fingerprint, JSON.stringify(member));
+      for (const { member, fingerprint, json } of acceptance.upserts) {
+        this.statements.upsertMember.run(administration, member.memberId, fingerprint, json);
       }
       for (const memberId of acceptance.removals) this.statements.deleteMember.run(administration, memberId);
       const now = Date.now();

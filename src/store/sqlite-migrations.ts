@@ -33,7 +33,7 @@ export const migrations: readonly string[] = [
 
   CREATE TABLE outbox (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id       TEXT NOT NULL UNIQUE,
+    event_id       TEXT NOT NULL,
     administration TEXT NOT NULL,
     member_key     TEXT NOT NULL,
     change         TEXT NOT NULL,

@@ -1,6 +1,6 @@
 import type { ChangeKind } from '../member/member-changes.js';
 import type { StoredMember } from '../member/change-plan.js';
-import type { NormalizedMember } from '../member/normalized-member.js';
+import type { SerializedMember } from '../member/member-fingerprint.js';
 import type { Receipt } from './receipt.js';
 
 /** A message the gateway accepted, as kept in its ledger. */
@@ -39,7 +39,8 @@ export interface OutboxRecord {
 export interface Acceptance {
   message: AcceptedMessage;
   cursor: AdministrationCursor;
-  upserts: { member: NormalizedMember; fingerprint: string }[];
+  /** Members to store as they are now (their `json` is what is stored). */
+  upserts: SerializedMember[];
   removals: string[];
   records: OutboxRecord[];
 }

@@ -4,14 +4,14 @@ import type { Clock } from '../clock.js';
 import { GatewayError, type ProblemItem } from '../gateway-error.js';
 import type { MemberList } from '../generated/member-list.js';
 import { planChanges } from '../member/change-plan.js';
-import { buildMemberRecord, routingKeyFor, type RecordSource } from '../member/member-record.js';
+import { recordSerializer, routingKeyFor, type RecordSource } from '../member/member-record.js';
 import { problemTypeUri } from '../problem-types.js';
 import type { JwsSerialization } from '../signature/jws-envelope.js';
 import type { MemberListVerifier, VerifiedSubmission } from '../signature/member-list-verifier.js';
-import type { AcceptedMessage, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
+import type { Acceptance, AcceptedMessage, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
 import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
 import { decodePayload } from './payload-decoding.js';
-import { RECEIPT_TYP, type Receipt, type ReceiptCounts, type ReceiptSigner } from './receipt.js';
+import type { Receipt, ReceiptCounts, ReceiptSigner } from './receipt.js';
 
 export interface IntakeLimits {
   maxMembers: number;
@@ -128,24 +128,25 @@ export class MemberListIntake {
 
     const counts: ReceiptCounts = { members: list.members.length, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: plan.unchanged, notRecognized: prepared.notRecognized };
     const records: OutboxRecord[] = [];
-    const upserts: { member: (typeof plan.changes)[number]['member']; fingerprint: string }[] = [];
+    const upserts: Acceptance['upserts'] = [];
     const removals: string[] = [];
+    const serialize = recordSerializer(arrangement, source);
     for (const change of plan.changes) {
       if (change.change === 'added') counts.added++;
       else if (change.change === 'updated') counts.updated++;
       else if (change.change === 'status-changed') counts.statusChanged++;
       else counts.removed++;
       if (change.change === 'removed') removals.push(change.member.memberId);
-      else upserts.push({ member: change.member, fingerprint: change.fingerprint });
-      const record = buildMemberRecord(change, arrangement, source);
+      else upserts.push(change);
+      const { eventId, body } = serialize(change);
       records.push({
-        eventId: record.eventId,
+        eventId,
         administration,
-        memberKey: record.member.key,
-        change: record.change,
-        routingKey: routingKeyFor(record.change, administration),
-        occurredAt: record.occurredAt,
-        body: Buffer.from(JSON.stringify(record)),
+        memberKey: change.member.key,
+        change: change.change,
+        routingKey: routingKeyFor(change.change, administration),
+        occurredAt: source.receivedAt,
+        body,
       });
     }
     for (const incoming of plan.refreshed) upserts.push(incoming);
@@ -217,4 +218,3 @@ function checkOrder(list: MemberList, cursor: { lastSequence: number | null; las
   }
 }
 
-export { RECEIPT_TYP };

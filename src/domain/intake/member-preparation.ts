@@ -3,8 +3,8 @@ import { GatewayError, type ProblemItem } from '../gateway-error.js';
 import type { Member, MemberList, Removal } from '../generated/member-list.js';
 import { checkIdentifier } from '../identifiers/identifier-check.js';
 import type { IncomingEntry } from '../member/change-plan.js';
-import { crossCheckMember, type Warning } from '../member/member-cross-checks.js';
-import { memberFingerprint } from '../member/member-fingerprint.js';
+import { crossCheckMember, latestPlausibleDateFor, type Warning } from '../member/member-cross-checks.js';
+import { serializeMember } from '../member/member-fingerprint.js';
 import { normalizeMember } from '../member/normalized-member.js';
 import { isPlausibleMid } from '../mid/derive-mid.js';
 
@@ -31,6 +31,7 @@ export function prepareMembers(list: MemberList, arrangement: Arrangement, recei
   const entries: IncomingEntry[] = [];
   const seen = new Map<string, number>();
   let notRecognized = 0;
+  const latestPlausibleDate = latestPlausibleDateFor(receivedAt);
 
   (list.members as (Member | Removal)[]).forEach((raw, index) => {
     const pointer = `/members/${index}`;
@@ -60,11 +61,11 @@ export function prepareMembers(list: MemberList, arrangement: Arrangement, recei
     (member.mids ?? []).forEach((mid, midIndex) => {
       if (!isPlausibleMid(mid)) errors.push({ pointer: `${pointer}/mids/${midIndex}`, detail: `${mid} is not a possible MID.` });
     });
-    warnings.push(...crossCheckMember(member, pointer, arrangement, receivedAt));
+    warnings.push(...crossCheckMember(member, pointer, arrangement, latestPlausibleDate));
     if (errors.length > 0) return; // the message is refused anyway; skip the normalization work
     const normalized = normalizeMember(member, arrangement, idCheck);
     if (!normalized.recognized) notRecognized++;
-    entries.push({ type: 'member', index, incoming: { member: normalized, fingerprint: memberFingerprint(normalized) } });
+    entries.push({ type: 'member', index, incoming: serializeMember(normalized) });
   });
 
   if (errors.length > 0) {

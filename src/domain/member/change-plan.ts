@@ -1,5 +1,5 @@
+import type { SerializedMember } from './member-fingerprint.js';
 import { compareMember, type IncomingMember, type MemberChange } from './member-changes.js';
-import type { NormalizedMember } from './normalized-member.js';
 
 /** An entry of the incoming message, in message order. */
 export type IncomingEntry =
@@ -7,10 +7,7 @@ export type IncomingEntry =
   | { type: 'removal'; index: number; memberId: string };
 
 /** A member of the administration's current state, as stored. */
-export interface StoredMember {
-  member: NormalizedMember;
-  fingerprint: string;
-}
+export type StoredMember = SerializedMember;
 
 /** Read access to the administration's current state, inside the intake transaction. */
 export interface CurrentMembers {
@@ -47,14 +44,14 @@ export async function planChanges(kind: 'snapshot' | 'delta', entries: readonly 
   for (const entry of entries) {
     if (entry.type === 'removal') {
       const before = stored.get(entry.memberId);
-      if (before) plan.changes.push({ change: 'removed', member: before.member, fingerprint: before.fingerprint });
+      if (before) plan.changes.push({ ...before, change: 'removed' });
       else plan.unknownRemovals.push(entry.index);
       continue;
     }
     const { incoming } = entry;
     const known = current.fingerprints.get(incoming.member.memberId);
     if (known === undefined) {
-      plan.changes.push({ change: 'added', member: incoming.member, fingerprint: incoming.fingerprint });
+      plan.changes.push({ ...incoming, change: 'added' });
     } else if (known === incoming.fingerprint) {
       plan.unchanged++;
     } else {
@@ -69,7 +66,7 @@ export async function planChanges(kind: 'snapshot' | 'delta', entries: readonly 
   }
   for (const memberId of missing) {
     const before = stored.get(memberId);
-    if (before) plan.changes.push({ change: 'removed', member: before.member, fingerprint: before.fingerprint });
+    if (before) plan.changes.push({ ...before, change: 'removed' });
   }
   return plan;
 }

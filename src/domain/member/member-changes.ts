@@ -1,21 +1,17 @@
 import type { MemberRecord } from '../generated/member-record.js';
+import type { SerializedMember } from './member-fingerprint.js';
 import type { NormalizedMember } from './normalized-member.js';
 
 export type ChangeKind = MemberRecord['change'];
 export type PreviousValues = NonNullable<MemberRecord['previous']>;
 
-/** A member of an incoming message, normalized and fingerprinted. */
-export interface IncomingMember {
-  member: NormalizedMember;
-  fingerprint: string;
-}
+/** A member of an incoming message, normalized, serialized and fingerprinted. */
+export type IncomingMember = SerializedMember;
 
 /** One change the message makes to the administration's current state. */
-export interface MemberChange {
+export interface MemberChange extends SerializedMember {
   change: ChangeKind;
-  /** The member as it is now; for `removed`, as it was last known. */
-  member: NormalizedMember;
-  fingerprint: string;
+  /** `member` is the member as it is now; for `removed`, as it was last known. */
   previous?: PreviousValues;
 }
 
@@ -42,10 +38,5 @@ export function compareMember(before: NormalizedMember, after: IncomingMember): 
     }
   }
   if (Object.keys(previous).length === 0) return undefined;
-  return {
-    change: statusChanged ? 'status-changed' : 'updated',
-    member: after.member,
-    fingerprint: after.fingerprint,
-    previous: previous,
-  };
+  return { ...after, change: statusChanged ? 'status-changed' : 'updated', previous };
 }

@@ -11,12 +11,17 @@ export interface Warning {
 
 const DAY_MS = 86_400_000;
 
+/** The latest calendar date (YYYY-MM-DD) a partner may write when the message arrives at `receivedAt`. */
+export function latestPlausibleDateFor(receivedAt: Date): string {
+  return new Date(receivedAt.getTime() + DAY_MS).toISOString().slice(0, 10);
+}
+
 /**
  * Plausibility checks that catch partner data errors early without refusing the list: CBP would
  * rather have the record with a warning than lose it. Dates are calendar dates in the partner's time
  * zone, so "in the future" allows one day beyond the gateway's UTC date.
  */
-export function crossCheckMember(member: Member, pointer: string, arrangement: Arrangement, receivedAt: Date): Warning[] {
+export function crossCheckMember(member: Member, pointer: string, arrangement: Arrangement, latestPlausible: string): Warning[] {
   const warnings: Warning[] = [];
   if (!arrangement.countries.includes(member.address.country)) {
     warnings.push({
@@ -25,7 +30,6 @@ export function crossCheckMember(member: Member, pointer: string, arrangement: A
       detail: `${member.address.country} is not a country of administration ${arrangement.code}.`,
     });
   }
-  const latestPlausible = new Date(receivedAt.getTime() + DAY_MS).toISOString().slice(0, 10);
   for (const field of ['statusSince', 'certifiedOn', 'lastValidatedOn'] as const) {
     const value = member[field];
     if (value !== undefined && value > latestPlausible) {

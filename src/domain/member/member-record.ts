@@ -19,22 +19,31 @@ export function routingKeyFor(change: ChangeKind, administration: string): strin
   return `member.${change}.${administration.toLowerCase()}`;
 }
 
-/** Builds the outbound record for one change. The eventId is minted here, once, and kept for every retry. */
-export function buildMemberRecord(change: MemberChange, arrangement: Arrangement, source: RecordSource): MemberRecord {
-  const record: MemberRecord = {
-    specVersion: '1.0',
-    eventId: randomUUID(),
-    change: change.change,
-    occurredAt: source.receivedAt,
-    administration: {
-      code: arrangement.code,
-      name: arrangement.administration,
-      program: arrangement.program,
-      mraSignedOn: arrangement.signedOn,
-    },
-    member: change.member,
-    ...(change.previous ? { previous: change.previous } : {}),
-    source,
+/** A record ready for the outbox: its eventId (minted here, once, kept for every retry) and its bytes. */
+export interface SerializedRecord {
+  eventId: string;
+  body: Buffer;
+}
+
+/**
+ * Serializes the records of one message. The parts every record shares are serialized once, and each
+ * member's JSON is the text already made for its fingerprint, so a 50,000-member snapshot does not
+ * stringify every member a second time. The output is exactly `JSON.stringify` of a MemberRecord
+ * (same keys, same order); the component tests validate it against schemas/member-record.v1.json.
+ */
+export function recordSerializer(arrangement: Arrangement, source: RecordSource): (change: MemberChange) => SerializedRecord {
+  const administration: MemberRecord['administration'] = {
+    code: arrangement.code,
+    name: arrangement.administration,
+    program: arrangement.program,
+    mraSignedOn: arrangement.signedOn,
   };
-  return record;
+  const shared = `,"occurredAt":${JSON.stringify(source.receivedAt)},"administration":${JSON.stringify(administration)},"member":`;
+  const sourceJson = `,"source":${JSON.stringify(source)}}`;
+  return (change) => {
+    const eventId = randomUUID();
+    const previous = change.previous ? `,"previous":${JSON.stringify(change.previous)}` : '';
+    const text = `{"specVersion":"1.0","eventId":"${eventId}","change":"${change.change}"${shared}${change.json}${previous}${sourceJson}`;
+    return { eventId, body: Buffer.from(text) };
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Arrangement } from '../../../src/domain/arrangement.js';
 import { planChanges, type IncomingEntry, type StoredMember } from '../../../src/domain/member/change-plan.js';
-import { memberFingerprint } from '../../../src/domain/member/member-fingerprint.js';
+import { serializeMember } from '../../../src/domain/member/member-fingerprint.js';
 import { normalizeMember } from '../../../src/domain/member/normalized-member.js';
 import { euMember, type Member } from '../../support/member-lists.js';
 
@@ -12,14 +12,14 @@ const eu: Arrangement = {
 
 function incoming(member: Member, index = 0): IncomingEntry {
   const normalized = normalizeMember(member, eu, { outcome: 'unchecked' });
-  return { type: 'member', index, incoming: { member: normalized, fingerprint: memberFingerprint(normalized) } };
+  return { type: 'member', index, incoming: serializeMember(normalized) };
 }
 
 function state(members: Member[]) {
   const stored = new Map<string, StoredMember>();
   for (const member of members) {
     const entry = incoming(member);
-    if (entry.type === 'member') stored.set(member.memberId, { member: entry.incoming.member, fingerprint: entry.incoming.fingerprint });
+    if (entry.type === 'member') stored.set(member.memberId, entry.incoming);
   }
   const loads: string[][] = [];
   return {
