@@ -16,12 +16,15 @@ export interface KeyRow {
 
 /** Partner signing keys, per administration, with their validity windows. */
 export class SqlitePartnerKeyStore implements PartnerKeyDirectory {
-  constructor(private readonly database: SqliteDatabase) {}
+  /** Prepared once: every submission looks its key up. */
+  private readonly byKid;
+
+  constructor(private readonly database: SqliteDatabase) {
+    this.byKid = database.db.prepare('SELECT * FROM partner_keys WHERE kid = ?');
+  }
 
   findByKid(kid: string): Promise<PartnerKey[]> {
-    return this.database.exclusive(() =>
-      (this.database.db.prepare('SELECT * FROM partner_keys WHERE kid = ?').all(kid) as KeyRow[]).map(toPartnerKey),
-    );
+    return this.database.exclusive(() => (this.byKid.all(kid) as KeyRow[]).map(toPartnerKey));
   }
 
   list(administration: string): Promise<PartnerKey[]> {
