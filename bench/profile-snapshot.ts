@@ -4,6 +4,7 @@
  */
 import amqp from 'amqplib';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import inspector from 'node:inspector';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,12 +29,28 @@ const sign = (messageId: string, sequence: number) =>
   new CompactSign(Buffer.from(JSON.stringify({ specVersion: '1.0', messageId, administration: 'EU', issuedAt: new Date().toISOString(), kind: 'snapshot', sequence, members })))
     .setProtectedHeader({ alg: 'ES256', kid: 'p', typ: 'mra-member-list+json' })
     .sign(privateKey);
+// PROFILE_RELAY=file.cpuprofile: after the first receipt, profile only the relay draining the outbox.
+async function profileRelay(file: string): Promise<void> {
+  const session = new inspector.Session();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  session.connect();
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  const started = performance.now();
+  // Counting the backlog is itself work on the store: look rarely.
+  while ((await gateway.outbox.backlog()).count > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  process.stderr.write(`outbox drained in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+  const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+  writeFileSync(file, JSON.stringify(profile));
+}
+
 for (const [messageId, sequence] of [['first', 1], ['again', 2]] as const) {
   const body = await sign(messageId, sequence);
   const started = performance.now();
   const response = await fetch(`${gateway.url}/v1/member-lists`, { method: 'POST', headers: { 'Content-Type': 'application/jose' }, body });
   await response.json();
   process.stderr.write(`${messageId}: ${response.status} in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+  if (messageId === 'first' && process.env.PROFILE_RELAY) await profileRelay(process.env.PROFILE_RELAY);
 }
 await gateway.close();
 // Leave nothing behind on the shared broker.
