@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
 import { startAdministration } from './admin/start-administration.js';
@@ -9,6 +9,8 @@ import { ArrangementRegistry } from './domain/arrangement.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { MemberListIntake } from './domain/intake/member-list-intake.js';
 import { MemberListVerifier } from './domain/signature/member-list-verifier.js';
+import { RateLimitedVerifier } from './domain/signature/rate-limited-verifier.js';
+import { TokenBuckets } from './domain/token-bucket.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logging/logger.js';
 import { AmqpRecordPublisher } from './messaging/amqp-record-publisher.js';
@@ -62,8 +64,12 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
     const relay = new OutboxRelay(outbox, publisher, logger, options.relay, metrics.recordConfirmed);
     relay.start();
 
+    const { perAdministrationPerMinute, perClientPerMinute } = config.rateLimits;
     const intake = new MemberListIntake({
-      verifier: new MemberListVerifier(partnerKeys, clock, config.jwsAlgorithms),
+      verifier:
+        perAdministrationPerMinute > 0
+          ? new RateLimitedVerifier(partnerKeys, clock, config.jwsAlgorithms, new TokenBuckets({ perMinute: perAdministrationPerMinute }))
+          : new MemberListVerifier(partnerKeys, clock, config.jwsAlgorithms),
       validatePayload: (payload) => schemaErrors(validators.memberList, payload),
       arrangements,
       store: new SqliteIntakeStore(database, outbox.watermark),
@@ -83,13 +89,20 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       maxBodyBytes: config.maxBodyBytes,
       admin,
       operations: { metrics, readiness: { store: database, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds } },
+      limits: { perClientPerMinute, bodyIdleMs: config.timeouts.bodyIdleMs },
+      clock,
     });
-    const server = await new Promise<Server>((resolve, reject) => {
-      // Express 5 hands a listen error (e.g. EADDRINUSE) to this callback instead of throwing.
-      const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+    // Slow clients: Node answers 408 and closes when the headers, or the whole request, take too long
+    // (checked every few seconds); the app cuts off a body that stalls.
+    const { headersMs, requestMs } = config.timeouts;
+    const server = http.createServer({ headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.min(5_000, Math.max(100, headersMs / 4)) }, app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    // Large member lists take a while to upload; slow-client limits belong to the hardening work.
-    server.requestTimeout = 10 * 60_000;
     const address = server.address() as AddressInfo;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
     logger.info('gateway listening', { url, dataDir: config.dataDir, arrangements: arrangements.all().length });

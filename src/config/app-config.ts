@@ -16,6 +16,10 @@ export interface AppConfig {
   jwsAlgorithms: string[];
   /** /readyz reports not ready when the oldest unpublished outbox record is older than this. */
   readyMaxBacklogAgeSeconds: number;
+  /** Requests per minute (sustained, and the burst) by client address and by authenticated administration; 0: no limit. */
+  rateLimits: { perClientPerMinute: number; perAdministrationPerMinute: number };
+  /** Slow clients: all headers within headersMs, the whole request within requestMs, no body byte for bodyIdleMs. */
+  timeouts: { headersMs: number; requestMs: number; bodyIdleMs: number };
 }
 
 export class ConfigError extends Error {
@@ -57,7 +61,21 @@ export function loadConfig(env: Env): AppConfig {
     maxClockSkewSeconds: integer(env, 'MAX_CLOCK_SKEW_SECONDS', 300, 0, 3600),
     jwsAlgorithms: algorithms(env),
     readyMaxBacklogAgeSeconds: integer(env, 'READY_MAX_BACKLOG_AGE_SECONDS', 300, 1, 7 * 86_400),
+    rateLimits: {
+      perClientPerMinute: integer(env, 'RATE_LIMIT_PER_CLIENT_PER_MINUTE', 600, 0, 1_000_000),
+      perAdministrationPerMinute: integer(env, 'RATE_LIMIT_PER_ADMINISTRATION_PER_MINUTE', 120, 0, 1_000_000),
+    },
+    timeouts: timeouts(env),
   };
+}
+
+function timeouts(env: Env): AppConfig['timeouts'] {
+  const headers = integer(env, 'HEADERS_TIMEOUT_SECONDS', 30, 1, 600);
+  const request = integer(env, 'REQUEST_TIMEOUT_SECONDS', 600, 1, 24 * 3600);
+  const bodyIdle = integer(env, 'BODY_IDLE_TIMEOUT_SECONDS', 30, 1, 3600);
+  // Node refuses a headers timeout above the request timeout; say so in the operator's terms.
+  if (request < headers) throw new ConfigError('REQUEST_TIMEOUT_SECONDS', `${request} is below HEADERS_TIMEOUT_SECONDS (${headers})`);
+  return { headersMs: headers * 1000, requestMs: request * 1000, bodyIdleMs: bodyIdle * 1000 };
 }
 
 function text(env: Env, field: string, fallback: string): string {

@@ -36,6 +36,9 @@ export const problemTypes = {
   'partner-key-not-found': { status: 404, title: 'The administration has no key with this kid' },
   'receipt-key-not-found': { status: 404, title: 'No receipt key with this kid' },
   'invalid-state-transition': { status: 409, title: 'The change is not possible from the current state' },
+  // Limits: how fast, how slowly
+  'rate-limited': { status: 429, title: 'Too many requests; retry after the time in Retry-After' },
+  'request-timeout': { status: 408, title: 'The request body was not received in time' },
   // Generic HTTP
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },

@@ -1,13 +1,17 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'winston';
 import { adminRouter, type AdminApi } from '../admin/admin-router.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import type { MemberListIntake } from '../domain/intake/member-list-intake.js';
+import { TokenBuckets } from '../domain/token-bucket.js';
 import type { ReceiptKeys } from '../receipts/receipt-keys.js';
 import { accessLog } from './access-log.js';
 import { apiDocumentsRouter } from './api-documents-router.js';
+import { bodyReadTimeout } from './body-read-timeout.js';
 import { memberListRouter } from './member-list-router.js';
 import { operationsRouter, type OperationsDependencies } from './operations-router.js';
 import { notFound, problemHandler } from './problem-responses.js';
+import { clientRateLimit } from './rate-limiter.js';
 import { requestIdMiddleware, securityHeaders } from './request-context.js';
 import { requestMetrics } from './request-metrics.js';
 import { wellKnownRouter } from './well-known-router.js';
@@ -21,6 +25,9 @@ export interface AppDependencies {
   admin?: AdminApi;
   /** Readiness and metrics; without them the app serves no /readyz or /metrics. */
   operations?: OperationsDependencies;
+  /** Requests per minute per client address (0: none), and how long a body may stall; defaults: none, 30 s. */
+  limits?: { perClientPerMinute: number; bodyIdleMs: number };
+  clock?: Clock;
 }
 
 /** Builds the HTTP API. It never listens: the caller (main, or a test on port 0) does. */
@@ -34,6 +41,10 @@ export function createApp(deps: AppDependencies): Express {
     res.json({ status: 'alive' });
   });
   if (deps.operations) app.use(operationsRouter(deps.operations));
+  // Probes and scrapes above are never limited; everything below is, 404s included.
+  const perClientPerMinute = deps.limits?.perClientPerMinute ?? 0;
+  if (perClientPerMinute > 0) app.use(clientRateLimit(new TokenBuckets({ perMinute: perClientPerMinute }), deps.clock ?? systemClock));
+  app.use(bodyReadTimeout(deps.limits?.bodyIdleMs ?? 30_000));
   app.use(apiDocumentsRouter());
   app.use(wellKnownRouter(deps.receiptKeys));
   app.use(memberListRouter(deps.intake, deps.maxBodyBytes));

@@ -8,6 +8,7 @@ import type { AccessLogFields } from './access-log.js';
 export function sendProblem(res: Response, error: GatewayError): void {
   const fields = (res.locals.logFields ?? {}) as AccessLogFields;
   res.locals.logFields = { ...fields, problem: error.code };
+  if (typeof error.extensions.retryAfter === 'number') res.set('Retry-After', String(error.extensions.retryAfter));
   res
     .status(error.status)
     .type('application/problem+json')
@@ -28,8 +29,14 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 /** Maps every error to a problem document in one place; anything unexpected is a logged 500. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
+  return (error: unknown, req, res, next) => {
     if (res.headersSent) {
+      // A request answered early (408 for a stalled body) ends here when its body reading is cut off:
+      // the answer is out and the connection closing, there is nothing to add.
+      if (res.locals.bodyTimedOut === true) {
+        req.socket.destroy();
+        return;
+      }
       next(error);
       return;
     }

@@ -92,7 +92,8 @@ export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<Te
   };
 }
 
-function writeConfig(configDir: string, setup: TestGatewaySetup): void {
+/** Writes CONFIG_DIR as startTestGateway does (registry, admin keys, bootstrap partner keys), e.g. for a gateway process. */
+export function writeConfig(configDir: string, setup: TestGatewaySetup): void {
   mkdirSync(path.join(configDir, 'partner-keys'), { recursive: true });
   const registry = JSON.parse(readFileSync(path.join(REPO_CONFIG, 'mras.json'), 'utf8')) as { arrangements: Arrangement[] };
   registry.arrangements = registry.arrangements.map((a) => ({ ...a, ...setup.arrangements?.[a.code] }));

@@ -1,4 +1,5 @@
 import { GatewayError } from '../gateway-error.js';
+import { parseStrictJson, StrictJsonError } from '../intake/strict-json.js';
 
 /** One signature of a JWS in flattened form, as jose verifies it. */
 export interface FlattenedSignature {
@@ -29,14 +30,19 @@ function parseCompact(body: Buffer): FlattenedSignature {
     throw malformed('the compact form is three non-empty base64url parts separated by dots');
   }
   const [protectedHeader = '', payload = '', signature = ''] = text.split('.');
+  for (const [name, part] of [['protected header', protectedHeader], ['payload', payload], ['signature', signature]] as const) {
+    if (!isCanonicalBase64url(part)) throw malformed(`the ${name} is not canonical base64url`);
+  }
   return { protected: protectedHeader, payload, signature };
 }
 
 function parseJson(body: Buffer): FlattenedSignature[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
+    // Strict: a duplicate "payload" or "signature" would let two JSON readers see two messages.
+    parsed = parseStrictJson(body.toString('utf8'));
+  } catch (error) {
+    if (error instanceof StrictJsonError && error.problem !== 'syntax') throw malformed(`the body is not acceptable JSON (${error.message} at "${error.pointer}")`);
     throw malformed('the body is not JSON');
   }
   if (!isObject(parsed)) throw malformed('the JSON serialization is an object');
@@ -70,8 +76,23 @@ function signatureOf(entry: Record<string, unknown>, payload: string, where: str
 }
 
 function requireBase64url(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !base64url.test(value)) throw malformed(`"${name}" is a non-empty base64url string`);
+  if (typeof value !== 'string' || !base64url.test(value) || !isCanonicalBase64url(value)) throw malformed(`"${name}" is a non-empty canonical base64url string`);
   return value;
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Whether a base64url string is the one encoding of its bytes: a length that some byte count has, and
+ * zero in the unused low bits of the last character. Decoders ignore those bits, so without this check
+ * one signature has several spellings, and one signed message several bodies (and digests).
+ */
+function isCanonicalBase64url(value: string): boolean {
+  const spare = value.length % 4;
+  if (spare === 0) return true;
+  if (spare === 1) return false;
+  const last = BASE64URL_ALPHABET.indexOf(value[value.length - 1]!);
+  return (last & (spare === 2 ? 0x0f : 0x03)) === 0;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { GatewayError } from '../gateway-error.js';
+import { parseStrictJson, StrictJsonError } from '../intake/strict-json.js';
 import type { FlattenedSignature } from './jws-envelope.js';
 
 /** The header members the gateway needs, once the policy has accepted them. */
@@ -67,8 +68,12 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 function decodeProtectedHeader(encoded: string): Record<string, unknown> {
   let header: unknown;
   try {
-    header = JSON.parse(strictUtf8.decode(Buffer.from(encoded, 'base64url')));
-  } catch {
+    // Strict: with {"alg":"ES256","alg":"none"} the gateway and jose must not be left to agree by luck.
+    header = parseStrictJson(strictUtf8.decode(Buffer.from(encoded, 'base64url')));
+  } catch (error) {
+    if (error instanceof StrictJsonError && error.problem !== 'syntax') {
+      throw new GatewayError('malformed-jws', `Malformed JWS: the protected header is not acceptable JSON (${error.message}).`);
+    }
     throw new GatewayError('malformed-jws', 'Malformed JWS: the protected header is not base64url-encoded UTF-8 JSON.');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {

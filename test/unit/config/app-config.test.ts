@@ -27,6 +27,11 @@ describe('configuration', () => {
     ['JWS_ALGORITHMS', 'none'],
     ['MAX_MEMBERS', '0'],
     ['AMQP_EXCHANGE', 'bad name with spaces'],
+    ['RATE_LIMIT_PER_CLIENT_PER_MINUTE', '-1'],
+    ['RATE_LIMIT_PER_ADMINISTRATION_PER_MINUTE', 'lots'],
+    ['HEADERS_TIMEOUT_SECONDS', '0'],
+    ['REQUEST_TIMEOUT_SECONDS', '10'],
+    ['BODY_IDLE_TIMEOUT_SECONDS', '1.5'],
   ])('refuses %s=%s, naming the field', (field, value) => {
     expect(() => loadConfig({ [field]: value })).toThrow(ConfigError);
     try {
@@ -34,6 +39,21 @@ describe('configuration', () => {
     } catch (error) {
       expect((error as ConfigError).field).toBe(field);
     }
+  });
+
+  it('has limits for hostile and slow clients, each of which can be set', () => {
+    expect(loadConfig({})).toMatchObject({
+      rateLimits: { perClientPerMinute: 600, perAdministrationPerMinute: 120 },
+      timeouts: { headersMs: 30_000, requestMs: 600_000, bodyIdleMs: 30_000 },
+    });
+    const set = loadConfig({
+      RATE_LIMIT_PER_CLIENT_PER_MINUTE: '0',
+      RATE_LIMIT_PER_ADMINISTRATION_PER_MINUTE: '5',
+      HEADERS_TIMEOUT_SECONDS: '5',
+      REQUEST_TIMEOUT_SECONDS: '5',
+      BODY_IDLE_TIMEOUT_SECONDS: '2',
+    });
+    expect(set).toMatchObject({ rateLimits: { perClientPerMinute: 0, perAdministrationPerMinute: 5 }, timeouts: { headersMs: 5_000, requestMs: 5_000, bodyIdleMs: 2_000 } });
   });
 
   it('never shows the broker password in logs', () => {
