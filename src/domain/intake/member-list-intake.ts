@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ArrangementRegistry } from '../arrangement.js';
 import type { Clock } from '../clock.js';
+import { parseInstant } from '../rfc3339.js';
 import { GatewayError, type ProblemItem } from '../gateway-error.js';
 import type { MemberList } from '../generated/member-list.js';
 import { planChanges } from '../member/change-plan.js';
@@ -95,7 +96,8 @@ export class MemberListIntake {
   }
 
   private checkIssuedAt(issuedAt: string, receivedAt: Date): void {
-    const issued = Date.parse(issuedAt);
+    const issued = parseInstant(issuedAt);
+    if (Number.isNaN(issued)) throw new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is not an RFC 3339 date-time.`);
     const { maxClockSkewMs, maxMessageAgeMs } = this.deps.limits;
     if (issued > receivedAt.getTime() + maxClockSkewMs) {
       throw new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is more than ${maxClockSkewMs / 1000} s ahead of the gateway's clock.`);
@@ -213,7 +215,7 @@ function checkOrder(list: MemberList, cursor: { lastSequence: number | null; las
     }
     return;
   }
-  if (cursor.lastSnapshotIssuedAt !== null && Date.parse(list.issuedAt) <= Date.parse(cursor.lastSnapshotIssuedAt)) {
+  if (cursor.lastSnapshotIssuedAt !== null && parseInstant(list.issuedAt) <= parseInstant(cursor.lastSnapshotIssuedAt)) {
     throw new GatewayError('sequence-not-increasing', `issuedAt ${list.issuedAt} is not after the last accepted snapshot's ${cursor.lastSnapshotIssuedAt}.`);
   }
 }
