@@ -5,6 +5,9 @@ import type { PendingRecord, RecordPublisher } from '../outbox/outbox-ports.js';
 import { declareTopology, type TopologyNames } from './amqp-topology.js';
 import { recordProperties } from './record-message.js';
 
+/** How long a stop waits for the broker to acknowledge the close. */
+const CLOSE_TIMEOUT_MS = 2000;
+
 export class UnroutableRecordError extends Error {
   constructor(routingKey: string) {
     super(`no queue is bound for routing key ${routingKey}; the record stays in the outbox`);
@@ -72,12 +75,31 @@ export class AmqpRecordPublisher extends EventEmitter implements RecordPublisher
     });
   }
 
+  /**
+   * Closes politely, but not forever: a broker that went silent (a dropped route) never answers the
+   * close, and a stop must fit an orchestrator's grace period. After CLOSE_TIMEOUT_MS the socket is
+   * dropped; unconfirmed records are still in the outbox and are published after the restart.
+   */
   async close(): Promise<void> {
     this.closing = true;
     const channel = this.channel;
+    const model = this.model;
     this.channel = undefined;
-    await channel?.close().catch(() => undefined);
-    await this.connection?.close().catch(() => undefined);
+    const polite = (async () => {
+      await channel?.close().catch(() => undefined);
+      await this.connection?.close().catch(() => undefined);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      polite.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CLOSE_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) {
+      this.logger.warn('the broker did not answer the close in time; dropping the connection');
+      // amqplib keeps the socket on the model's connection; its typings do not show it.
+      (model?.connection as { stream?: { destroy(): void } } | undefined)?.stream?.destroy();
+    }
   }
 
   private async openChannel(model: ChannelModel, topology: TopologyNames): Promise<void> {
