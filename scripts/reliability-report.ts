@@ -1,0 +1,70 @@
+// npm run reliability [-- --no-write]
+//
+// Runs the reliability scenarios of issue 6 against the real RabbitMQ (127.0.0.1:5672, or
+// TEST_AMQP_URL): broker faults through a TCP proxy, network stalls, the gateway killed with SIGKILL,
+// concurrent administrations, and a graceful stop during a stall. Prints a Markdown table of what was
+// receipted, delivered, duplicated, lost and out of order, and writes it into docs/reliability.md
+// between its result markers (unless --no-write). Exits 1 when a scenario broke a promise.
+// The same scenarios run as tests in test/component/reliability-*.test.ts.
+import amqp from 'amqplib';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { concurrentAdministrations } from '../test/support/concurrency-scenario.js';
+import { BROKER_URL } from '../test/support/broker.js';
+import { kept, markdownTable, summaryLine } from '../test/support/reliability-report.js';
+import { faultScenarios, requireBroker, stopDuringStall, type ScenarioResult } from '../test/support/reliability-scenarios.js';
+
+const DOC = path.resolve(import.meta.dirname, '../docs/reliability.md');
+const BEGIN = '<!-- reliability-results:begin -->';
+const END = '<!-- reliability-results:end -->';
+
+async function brokerVersion(): Promise<string> {
+  const connection = await amqp.connect(BROKER_URL);
+  const properties = connection.connection.serverProperties as { product?: string; version?: string };
+  await connection.close();
+  return `${properties.product ?? 'broker'} ${properties.version ?? '?'}`;
+}
+
+async function main(): Promise<number> {
+  const write = !process.argv.includes('--no-write');
+  await requireBroker();
+  const started = Date.now();
+  const results: ScenarioResult[] = [];
+  for (const scenario of [...faultScenarios, concurrentAdministrations]) {
+    process.stderr.write(`running ${scenario.name} ...\n`);
+    const result = await scenario();
+    process.stderr.write(`  ${summaryLine(result)}\n`);
+    results.push(result);
+  }
+  process.stderr.write('running stopDuringStall ...\n');
+  const stop = await stopDuringStall(10_000);
+
+  const environment = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}; ${await brokerVersion()}; ${os.cpus().length} CPU ${os.platform()}; total ${((Date.now() - started) / 1000).toFixed(0)} s`;
+  const stopLine =
+    stop.stopMs === null
+      ? `Graceful stop (Gateway.close(), as on SIGTERM) while the broker connection was stalled: **still stopping after ${stop.limitMs / 1000} s** (returned only once the network was resumed).`
+      : `Graceful stop (Gateway.close(), as on SIGTERM) while the broker connection was stalled: returned after ${stop.stopMs} ms.`;
+  const section = [BEGIN, '', `Run: ${environment}.`, '', markdownTable(results), '', stopLine, '', END].join('\n');
+  process.stdout.write(`${section}\n`);
+
+  if (write) {
+    const doc = readFileSync(DOC, 'utf8');
+    const from = doc.indexOf(BEGIN);
+    const to = doc.indexOf(END);
+    if (from < 0 || to < from) throw new Error(`${DOC} has no ${BEGIN} ... ${END} section to replace`);
+    writeFileSync(DOC, doc.slice(0, from) + section + doc.slice(to + END.length));
+    process.stderr.write(`wrote the results into ${path.relative(process.cwd(), DOC)}\n`);
+  }
+  const broken = results.filter((r) => !kept(r));
+  for (const result of broken) process.stderr.write(`PROMISE BROKEN: ${summaryLine(result)}\n`);
+  return broken.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
