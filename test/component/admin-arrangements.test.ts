@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
-import { deleteTopology } from '../support/broker.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { submitSignedList } from '../support/submissions.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const problem = (code: string) => `urn:mra-gateway:problem:${code}`;
 
@@ -20,11 +19,7 @@ describe('arrangement status through the admin API', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   const call = (method: 'get' | 'patch', path: string, body?: object) => adminCall(test.http, admin, method, path, body);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, adminToken, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
-import { deleteTopology } from '../support/broker.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const problem = (code: string) => `urn:mra-gateway:problem:${code}`;
 
@@ -35,11 +34,7 @@ describe('the audit log', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   const page = async (query: string) => {

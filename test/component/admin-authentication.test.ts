@@ -9,7 +9,7 @@ import { adminCall, adminToken, createAdminKey, hmacToken, unsecuredToken, type 
 import { BROKER_URL, deleteTopology } from '../support/broker.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { submitSignedList } from '../support/submissions.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { removeTestFiles, startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const UNAUTHORIZED = 'urn:mra-gateway:problem:unauthorized';
 const FORBIDDEN = 'urn:mra-gateway:problem:forbidden';
@@ -39,11 +39,7 @@ describe('every admin endpoint refuses bad admin tokens', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   /** Each admin endpoint with a body that would change something if the token were accepted. */
@@ -169,11 +165,7 @@ describe('admin roles', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   const cases: { method: 'get' | 'post' | 'patch'; path: string; body?: object; role: string }[] = [

@@ -6,11 +6,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/admin/admin-commands.js';
 import { runAdminTool } from '../../src/cli/admin/admin-tool.js';
-import { deleteTopology } from '../support/broker.js';
 import { captureIo } from '../support/cli-capture.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { submitSignedList } from '../support/submissions.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 interface CliRun {
   code: number;
@@ -59,11 +58,7 @@ describe('mra-admin, the administrators\' command-line tool', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,11 +2,10 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, adminToken, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
-import { deleteTopology } from '../support/broker.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { submitSignedList } from '../support/submissions.js';
 import { TestClock } from '../support/test-clock.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const problem = (code: string) => `urn:mra-gateway:problem:${code}`;
 const MINUTE = 60_000;
@@ -48,11 +47,7 @@ describe('partner key lifecycle through the admin API', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   const call = (method: 'get' | 'post' | 'patch', path: string, body?: object) => adminCall(test.http, admin, method, path, body, { now: clock.now() });

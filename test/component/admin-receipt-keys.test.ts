@@ -1,10 +1,9 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
-import { deleteTopology } from '../support/broker.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { submitSignedList } from '../support/submissions.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const problem = (code: string) => `urn:mra-gateway:problem:${code}`;
 
@@ -29,11 +28,7 @@ describe('receipt key rotation through the admin API', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   const jwks = async () => (await test.http.get('/.well-known/jwks.json')).body as JSONWebKeySet;

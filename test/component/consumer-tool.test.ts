@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConsumerTool } from '../../src/cli/consumer/consumer-commands.js';
 import { tailRecords } from '../../src/cli/consumer/tail-records.js';
 import { schemaErrors, validators } from '../../src/validation/json-schemas.js';
-import { BROKER_URL, deleteTopology } from '../support/broker.js';
+import { BROKER_URL } from '../support/broker.js';
 import { captureIo } from '../support/cli-capture.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { removeTestFiles, startTestGateway, waitForOutboxDrained, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, waitForOutboxDrained, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -55,11 +55,7 @@ describe('the consumer tool on the real broker', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   it('tails a temporary queue bound to a routing pattern, printing JSON lines', async () => {

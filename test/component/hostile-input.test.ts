@@ -11,12 +11,12 @@ import { gzipSync } from 'node:zlib';
 import type supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
-import { deleteTopology, TestConsumer } from '../support/broker.js';
+import { TestConsumer } from '../support/broker.js';
 import { headerText, signRawCompact } from '../support/hostile-jws.js';
 import { handmadeCompact, signCompact, signFlattened, signGeneral } from '../support/jws.js';
 import { euMember, memberList, type MemberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_MEMBERS = 100;
@@ -35,11 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await consumer?.close();
-  await test?.stop();
-  if (test) {
-    await deleteTopology(test.topology);
-    removeTestFiles(test);
-  }
+  await disposeTestGateway(test);
 });
 
 const list = (overrides: Partial<MemberList> = {}) => memberList([euMember()], overrides);

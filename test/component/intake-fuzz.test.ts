@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { KeyObject, sign as cryptoSign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemTypes, problemTypeUri, type ProblemCode } from '../../src/domain/problem-types.js';
-import { deleteTopology, TestConsumer } from '../support/broker.js';
+import { TestConsumer } from '../support/broker.js';
 import { readOutbox, waitForDelivery } from '../support/delivery-audit.js';
 import { MEMBER_LIST_TYP, signCompact, signFlattened } from '../support/jws.js';
 import { euMember, memberList, type MemberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { requireBroker } from '../support/reliability-scenarios.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 // Property-based fuzzing of POST /v1/member-lists (issue 6) with mutated valid messages: payload fields,
 // types, raw payload bytes, JWS bytes, protected headers, the JSON serialization, media types. For
@@ -51,11 +51,7 @@ describe('the intake under mutated messages (property-based)', () => {
 
   afterAll(async () => {
     await consumer?.close();
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
     console.log(`intake fuzz: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ')} (${accepted.size} accepted, ${rejected.size} rejected messageIds)`);
   });
 

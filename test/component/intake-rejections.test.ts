@@ -2,11 +2,11 @@ import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTopology, TestConsumer } from '../support/broker.js';
+import { TestConsumer } from '../support/broker.js';
 import { handmadeCompact, MEMBER_LIST_TYP, signCompact, signFlattened, signGeneral } from '../support/jws.js';
 import { euMember, memberList, type MemberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const MAX_BODY_BYTES = 256 * 1024;
 const HOUR = 3_600_000;
@@ -54,11 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await consumer?.close();
-  await test?.stop();
-  if (test) {
-    await deleteTopology(test.topology);
-    removeTestFiles(test);
-  }
+  await disposeTestGateway(test);
 });
 
 const list = (overrides: Partial<MemberList> = {}) => memberList([euMember()], overrides);

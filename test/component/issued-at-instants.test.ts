@@ -4,11 +4,10 @@
  * a NaN passed every comparison of rules 6 and 8. The intake now reads them with parseInstant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTopology } from '../support/broker.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 let eu: PartnerSigningKey;
 let test: TestGateway;
@@ -19,11 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await test?.stop();
-  if (test) {
-    await deleteTopology(test.topology);
-    removeTestFiles(test);
-  }
+  await disposeTestGateway(test);
 });
 
 /** A one-member EU snapshot without a sequence, so that rule 8 orders it by issuedAt. */

@@ -7,11 +7,10 @@
 import { exportJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
-import { deleteTopology } from '../support/broker.js';
 import { signCompact, signFlattened, signGeneral } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 let test: TestGateway;
 let admin: AdminSigningKey;
@@ -63,11 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await test?.stop();
-  if (test) {
-    await deleteTopology(test.topology);
-    removeTestFiles(test);
-  }
+  await disposeTestGateway(test);
 });
 
 describe('a day of submissions and key rotations leaves no secret in the log', () => {

@@ -2,11 +2,11 @@ import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schemaErrors, validators } from '../../src/validation/json-schemas.js';
-import { deleteTopology, TestConsumer } from '../support/broker.js';
+import { TestConsumer } from '../support/broker.js';
 import { signCompact, signFlattened, signGeneral } from '../support/jws.js';
 import { euMember, memberList, type Member } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { removeTestFiles, startTestGateway, waitForOutboxDrained, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, waitForOutboxDrained, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -53,11 +53,7 @@ describe('a partner submits member lists and CBP consumers receive records', () 
 
   afterAll(async () => {
     await consumer?.close();
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   const first = memberList([manufacturer, exporter, customsOnly, carrier], { sequence: 1 });

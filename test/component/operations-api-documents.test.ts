@@ -9,11 +9,10 @@ import { loadConfig } from '../../src/config/app-config.js';
 import { problemTypes, problemTypeUri } from '../../src/domain/problem-types.js';
 import { NOT_READY_REASONS } from '../../src/operations/readiness.js';
 import { recordProperties } from '../../src/messaging/record-message.js';
-import { deleteTopology } from '../support/broker.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
@@ -147,11 +146,7 @@ describe('the gateway serves the documents, and its answers match them', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   it('serves both documents byte for byte', async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTopology, TestConsumer } from '../support/broker.js';
+import { TestConsumer } from '../support/broker.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { parsePrometheusText, sampleValue, type Sample } from '../support/prometheus-text.js';
-import { removeTestFiles, startTestGateway, waitForOutboxDrained, type TestGateway } from '../support/test-gateway.js';
+import { startTestGateway, waitForOutboxDrained, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const DAY = 86_400;
 
@@ -58,11 +58,7 @@ describe('metrics after real submissions', () => {
 
   afterAll(async () => {
     await consumer?.close();
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
   });
 
   it('counts submissions by administration and outcome, and rejections by problem type', () => {

@@ -13,7 +13,7 @@ import { deleteTopology } from '../support/broker.js';
 import { captureIo } from '../support/cli-capture.js';
 import { euMember, memberList, type Member } from '../support/member-lists.js';
 import type { PartnerSigningKey } from '../support/partner-keys.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { removeTestFiles, startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const exit = PARTNER_TOOL_EXIT_CODES;
@@ -60,11 +60,7 @@ describe('the partner tool against a running gateway', () => {
   });
 
   afterAll(async () => {
-    await test?.stop();
-    if (test) {
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    }
+    await disposeTestGateway(test);
     rmSync(dir, { recursive: true, force: true });
   });
 

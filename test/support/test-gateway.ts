@@ -8,7 +8,7 @@ import type { Arrangement } from '../../src/domain/arrangement.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { TopologyNames } from '../../src/messaging/amqp-topology.js';
-import { BROKER_URL, uniqueTopology } from './broker.js';
+import { BROKER_URL, deleteTopology, uniqueTopology } from './broker.js';
 import { keySetFile, type PartnerSigningKey } from './partner-keys.js';
 
 const REPO_CONFIG = path.resolve(import.meta.dirname, '../../config');
@@ -121,4 +121,12 @@ export async function waitForOutboxDrained(test: TestGateway, timeoutMs = 20_000
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`outbox still has ${test.counts().unpublished} unpublished records after ${timeoutMs} ms`);
+}
+
+/** Stops a test gateway and removes what it left: its exchanges and queues on the broker, its files. */
+export async function disposeTestGateway(test: TestGateway | undefined): Promise<void> {
+  if (!test) return;
+  await test.stop();
+  await deleteTopology(test.topology);
+  removeTestFiles(test);
 }
