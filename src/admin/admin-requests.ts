@@ -1,5 +1,6 @@
 import type { ArrangementStatus } from '../domain/arrangement.js';
 import { GatewayError, type ProblemItem } from '../domain/gateway-error.js';
+import { MAX_LISTED_ERRORS } from '../domain/intake/member-preparation.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const MAX_REASON = 1000;
@@ -73,7 +74,7 @@ export function readAuditQuery(query: Record<string, unknown>): AuditQuery {
   }
   const after = wholeNumber(query.after, '/after', 0, Number.MAX_SAFE_INTEGER, errors) ?? 0;
   const limit = wholeNumber(query.limit, '/limit', 1, MAX_AUDIT_PAGE, errors) ?? DEFAULT_AUDIT_PAGE;
-  if (errors.length > 0) throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', { errors });
+  if (errors.length > 0) throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', { errors: errors.slice(0, MAX_LISTED_ERRORS) });
   return { after, limit };
 }
 
@@ -86,7 +87,7 @@ function read<T>(body: unknown, members: readonly string[], build: (get: (name: 
     .filter((name) => !members.includes(name))
     .map((name) => ({ pointer: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, detail: 'is not a known member' }));
   const value = build((name) => (Object.hasOwn(record, name) ? record[name] : undefined), errors);
-  if (errors.length > 0) throw new GatewayError('invalid-request', `The request body has ${errors.length} problem(s).`, { errors });
+  if (errors.length > 0) throw new GatewayError('invalid-request', `The request body has ${errors.length} problem(s).`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
   return value;
 }
 

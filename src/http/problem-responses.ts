@@ -62,6 +62,8 @@ function fromBodyParser(error: unknown): GatewayError | undefined {
       return new GatewayError('payload-too-large', 'The request body is larger than the gateway accepts.');
     case 'encoding.unsupported':
       return new GatewayError('unsupported-media-type', 'Unsupported content encoding; send identity, gzip or deflate.');
+    case 'charset.unsupported':
+      return new GatewayError('unsupported-media-type', 'Unsupported charset; send UTF-8.');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':

@@ -58,6 +58,16 @@ describe('partner key lifecycle through the admin API', () => {
   };
   const audit = async () => ((await call('get', '/audit')).body as { entries: AuditEntryBody[] }).entries;
 
+  it('answers a body in a charset other than UTF-8 with 415, not a 500', async () => {
+    const response = await test.http
+      .post('/admin/v1/administrations/EU/keys')
+      .set('Authorization', `Bearer ${await adminToken(admin, { now: clock.now() })}`)
+      .set('Content-Type', 'application/json; charset=latin1')
+      .send(JSON.stringify({ jwk: newKey.publicJwk }));
+    expect(response.status).toBe(415);
+    expect(response.body).toMatchObject({ type: problem('unsupported-media-type') });
+  });
+
   it('refuses keys it must not register, each with a 400 problem, and stores nothing', async () => {
     const ec = await createPartnerKey('EU');
     const privateJwk = { ...(await exportJWK(ec.privateKey)), kid: 'private-one' };

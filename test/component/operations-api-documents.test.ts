@@ -4,11 +4,15 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_ROLES } from '../../src/admin/admin-key.js';
+import { adminRouter, type AdminApi } from '../../src/admin/admin-router.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { problemTypes, problemTypeUri } from '../../src/domain/problem-types.js';
 import { NOT_READY_REASONS } from '../../src/operations/readiness.js';
 import { recordProperties } from '../../src/messaging/record-message.js';
+import { adminCall, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
@@ -25,6 +29,18 @@ type Json = Record<string, unknown>;
 const readJson = (file: string): Json => JSON.parse(readFileSync(file, 'utf8')) as Json;
 const openapi = readJson(OPENAPI_FILE);
 const asyncapi = readJson(ASYNCAPI_FILE);
+
+interface Operation {
+  security?: Record<string, string[]>[];
+  requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+  responses: Record<string, { $ref?: string; content?: Record<string, { schema: { $ref: string } }> }>;
+}
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** The documented admin operations: path template, method, operation. */
+const adminOperations = Object.entries(openapi.paths as Record<string, Record<string, Operation>>)
+  .filter(([route]) => route.startsWith('/admin/'))
+  .flatMap(([route, item]) => HTTP_METHODS.filter((method) => item[method]).map((method) => ({ route, method, operation: item[method]! })));
 
 /** Every `$ref` value in a document. */
 function refsIn(value: unknown): string[] {
@@ -85,6 +101,34 @@ describe('the OpenAPI document', () => {
     const readiness = schemas.Readiness as { properties: { reasons: { items: { enum: string[] } } } };
     expect(readiness.properties.reasons.items.enum).toEqual([...NOT_READY_REASONS]);
   });
+
+  it('describes every admin route with the methods admin-router.ts registers, each with its bearer token and role', () => {
+    const registered: Record<string, string[]> = {};
+    const fallbacks: string[] = [];
+    // The router only touches the services when a request comes; its route table is all this needs.
+    const router = adminRouter({} as AdminApi) as unknown as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+    for (const { route } of router.stack) {
+      if (!route) continue;
+      const documentPath = `/admin/v1${route.path.replace(/:(\w+)/g, '{$1}')}`;
+      if (route.methods._all) fallbacks.push(documentPath);
+      else (registered[documentPath] ??= []).push(...Object.keys(route.methods));
+    }
+    const documented: Record<string, string[]> = {};
+    for (const { route, method } of adminOperations) (documented[route] ??= []).push(method);
+    const sorted = (table: Record<string, string[]>) => Object.fromEntries(Object.entries(table).map(([p, methods]) => [p, [...methods].sort()]));
+    expect(Object.keys(registered)).toHaveLength(9);
+    expect(sorted(documented)).toEqual(sorted(registered));
+    // The 405 answers (with Allow) cover exactly the documented paths.
+    expect(fallbacks.sort()).toEqual(Object.keys(documented).sort());
+    for (const { operation } of adminOperations) {
+      expect(operation.security).toHaveLength(1);
+      const [roles] = Object.values(operation.security![0]!);
+      expect(Object.keys(operation.security![0]!)).toEqual(['bearerAuth']);
+      expect(roles).toHaveLength(1);
+      expect(ADMIN_ROLES).toContain(roles![0]);
+      expect(operation.responses['401']).toEqual({ $ref: '#/components/responses/AdminUnauthorized' });
+    }
+  });
 });
 
 describe('the AsyncAPI document', () => {
@@ -125,6 +169,8 @@ describe('the AsyncAPI document', () => {
 
 describe('the gateway serves the documents, and its answers match them', () => {
   let key: PartnerSigningKey;
+  let admin: AdminSigningKey;
+  let auditor: AdminSigningKey;
   let test: TestGateway;
   let ajv: Ajv2020;
   const BASE = 'https://mra-gateway.example/';
@@ -135,9 +181,23 @@ describe('the gateway serves the documents, and its answers match them', () => {
     return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
   }
 
+  /** Checks a response against what the document says `method route` answers with its status and media type. */
+  function checkDocumented(method: string, route: string, response: supertest.Response): string[] {
+    const operation = adminOperations.find((o) => o.method === method && o.route === route)?.operation;
+    if (!operation) return [`${method} ${route} is not documented`];
+    let documented = operation.responses[String(response.status)];
+    if (documented?.$ref) documented = ((openapi.components as Json).responses as Record<string, typeof documented>)[documented.$ref.split('/').pop()!];
+    if (!documented) return [`${method} ${route}: ${response.status} is not documented`];
+    const mediaType = String(response.headers['content-type']).split(';')[0]!;
+    const content = documented.content?.[mediaType];
+    if (!content) return [`${method} ${route}: ${response.status} ${mediaType} is not documented`];
+    return check(content.schema.$ref.split('/').pop()!, response.body);
+  }
+
   beforeAll(async () => {
     key = await createPartnerKey('EU');
-    test = await startTestGateway({ keys: [key] });
+    [admin, auditor] = await Promise.all([createAdminKey(), createAdminKey({ roles: ['audit'] })]);
+    test = await startTestGateway({ keys: [key], adminKeys: [admin.publicJwk, auditor.publicJwk] });
     // Placed at <base>/docs/openapi.json, the document's "../schemas/<name>" resolves to the schemas' own $id.
     ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(ajv);
@@ -195,6 +255,63 @@ describe('the gateway serves the documents, and its answers match them', () => {
     const ready = await test.http.get('/readyz');
     expect(check('Readiness', ready.body)).toEqual([]);
     expect(check('JwkSet', (await test.http.get('/.well-known/jwks.json')).body)).toEqual([]);
+  });
+
+  it('answers the admin API as documented, for every admin operation and its problems', async () => {
+    const next = await createPartnerKey('EU');
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const firstReceiptKid = ((await adminCall(test.http, admin, 'get', '/receipt-keys')).body as { signing: string }).signing;
+    const calls: [method: 'get' | 'post' | 'patch', route: string, url: string, body: object | undefined, status: number][] = [
+      ['get', '/admin/v1/administrations', '/administrations', undefined, 200],
+      ['patch', '/admin/v1/administrations/{code}', '/administrations/JP', { status: 'suspended', reason: 'documented' }, 200],
+      ['get', '/admin/v1/administrations/{code}', '/administrations/JP', undefined, 200],
+      ['post', '/admin/v1/administrations/{code}/keys', '/administrations/EU/keys', { jwk: next.publicJwk, notBefore: null }, 201],
+      ['get', '/admin/v1/administrations/{code}/keys', '/administrations/EU/keys', undefined, 200],
+      ['post', '/admin/v1/administrations/{code}/keys/{kid}/retire', `/administrations/EU/keys/${next.kid}/retire`, { notAfter: future }, 200],
+      ['post', '/admin/v1/administrations/{code}/keys/{kid}/revoke', `/administrations/EU/keys/${next.kid}/revoke`, { reason: 'documented' }, 200],
+      ['post', '/admin/v1/receipt-keys/rotate', '/receipt-keys/rotate', undefined, 201],
+      ['post', '/admin/v1/receipt-keys/{kid}/retire', `/receipt-keys/${firstReceiptKid}/retire`, {}, 200],
+      ['get', '/admin/v1/receipt-keys', '/receipt-keys', undefined, 200],
+      ['get', '/admin/v1/audit', '/audit?limit=2', undefined, 200],
+      // Problems: unknown members and values, unknown administration, a repeated revocation, a bad query.
+      ['patch', '/admin/v1/administrations/{code}', '/administrations/JP', { status: 'paused', why: 'x' }, 400],
+      ['post', '/admin/v1/administrations/{code}/keys', '/administrations/EU/keys', { jwk: { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' } }, 400],
+      ['get', '/admin/v1/administrations/{code}/keys', '/administrations/XX/keys', undefined, 404],
+      ['post', '/admin/v1/administrations/{code}/keys/{kid}/revoke', `/administrations/EU/keys/${next.kid}/revoke`, { reason: 'again' }, 409],
+      ['get', '/admin/v1/audit', '/audit?limit=0', undefined, 400],
+    ];
+    for (const [method, route, url, body, status] of calls) {
+      const response = await adminCall(test.http, admin, method, url, body);
+      expect(response.status, `${method} ${url}: ${JSON.stringify(response.body)}`).toBe(status);
+      expect(checkDocumented(method, route, response), `${method} ${url}`).toEqual([]);
+      // The documented request body accepts what the gateway accepts and refuses what it refuses as invalid.
+      if (body === undefined) continue;
+      const schema = adminOperations.find((o) => o.method === method && o.route === route)!.operation.requestBody!.content['application/json']!.schema;
+      const problems = check(schema.$ref.split('/').pop()!, body);
+      if (status === 400) expect(problems, `${method} ${url}`).not.toEqual([]);
+      else expect(problems, `${method} ${url}`).toEqual([]);
+    }
+    expect(new Set(calls.map(([method, route]) => `${method} ${route}`)).size).toBe(adminOperations.length);
+    expect(((await adminCall(test.http, admin, 'get', '/audit?limit=2')).body as { next: unknown }).next).toBe(2);
+
+    const unauthenticated = await test.http.get('/admin/v1/audit');
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers['www-authenticate']).toBe('Bearer realm="mra-gateway-admin"');
+    expect(checkDocumented('get', '/admin/v1/audit', unauthenticated)).toEqual([]);
+  });
+
+  it('refuses every admin operation with 403 unless the key has the role the document names', async () => {
+    for (const { route, method, operation } of adminOperations) {
+      const role = operation.security![0]!.bearerAuth![0]!;
+      const response = await adminCall(test.http, auditor, method as 'get' | 'post' | 'patch', route.slice('/admin/v1'.length).replace('{code}', 'EU').replace('{kid}', 'none'));
+      if (role === 'audit') {
+        expect(response.status).toBe(200);
+      } else {
+        expect(response.status, `${method} ${route}`).toBe(403);
+        expect((response.body as { detail: string }).detail).toContain(`role "${role}"`);
+        expect(checkDocumented(method, route, response)).toEqual([]);
+      }
+    }
   });
 
   it('answers every documented GET path without parameters', async () => {
