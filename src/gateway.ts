@@ -7,9 +7,9 @@ import { loadMraRegistry } from './config/mra-registry-file.js';
 import { importBootstrapPartnerKeys } from './config/partner-key-bootstrap.js';
 import { ArrangementRegistry } from './domain/arrangement.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { rateLimitedAdmission } from './domain/intake/administration-admission.js';
 import { MemberListIntake } from './domain/intake/member-list-intake.js';
 import { MemberListVerifier } from './domain/signature/member-list-verifier.js';
-import { RateLimitedVerifier } from './domain/signature/rate-limited-verifier.js';
 import { TokenBuckets } from './domain/token-bucket.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logging/logger.js';
@@ -66,10 +66,8 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
 
     const { perAdministrationPerMinute, perClientPerMinute } = config.rateLimits;
     const intake = new MemberListIntake({
-      verifier:
-        perAdministrationPerMinute > 0
-          ? new RateLimitedVerifier(partnerKeys, clock, config.jwsAlgorithms, new TokenBuckets({ perMinute: perAdministrationPerMinute }))
-          : new MemberListVerifier(partnerKeys, clock, config.jwsAlgorithms),
+      verifier: new MemberListVerifier(partnerKeys, clock, config.jwsAlgorithms),
+      ...(perAdministrationPerMinute > 0 ? { admit: rateLimitedAdmission(new TokenBuckets({ perMinute: perAdministrationPerMinute }), clock) } : {}),
       validatePayload: (payload) => schemaErrors(validators.memberList, payload),
       arrangements,
       store: new SqliteIntakeStore(database, outbox.watermark),

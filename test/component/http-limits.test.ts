@@ -126,6 +126,8 @@ describe('rate limit per administration, counted once the signature verifies', (
     expect(response.status).toBe(429);
     expect(response.body).toMatchObject({ type: RATE_LIMITED, retryAfter: 30 });
     expect(response.headers['retry-after']).toBe('30');
+    // The sender is authenticated, so the refusal comes with a signed receipt (ICD 1).
+    expect(typeof (response.body as { receipt?: unknown }).receipt).toBe('string');
     expect(test.counts()).toEqual(before);
     const line = test.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'request' && l.status === 429);
     expect(line).toMatchObject({ problem: 'rate-limited' });

@@ -9,6 +9,7 @@ import { recordSerializer, routingKeyFor, type RecordSource } from '../member/me
 import { problemTypeUri } from '../problem-types.js';
 import type { JwsSerialization } from '../signature/jws-envelope.js';
 import type { MemberListVerifier, VerifiedSubmission } from '../signature/member-list-verifier.js';
+import type { AdministrationAdmission } from './administration-admission.js';
 import type { Acceptance, AcceptedMessage, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
 import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
 import { decodePayload } from './payload-decoding.js';
@@ -23,13 +24,15 @@ export interface IntakeLimits {
 }
 
 export interface IntakeDependencies {
-  verifier: MemberListVerifier;
+  verifier: Pick<MemberListVerifier, 'verify'>;
   validatePayload: (payload: unknown) => ProblemItem[];
   arrangements: ArrangementRegistry;
   store: IntakeStore;
   signer: ReceiptSigner;
   clock: Clock;
   limits: IntakeLimits;
+  /** Whether the authenticated administration may submit now (rate limits); throws a GatewayError if not. */
+  admit?: AdministrationAdmission;
   /** Called after a commit that put records in the outbox, so the relay need not wait for its next poll. */
   onRecordsQueued?: () => void;
 }
@@ -58,6 +61,7 @@ export class MemberListIntake {
     const verified = await this.deps.verifier.verify(body, serialization);
     let messageId: string | undefined;
     try {
+      this.deps.admit?.(verified.administration);
       const list = this.validate(verified);
       messageId = list.messageId;
       const arrangement = this.deps.arrangements.find(list.administration);
