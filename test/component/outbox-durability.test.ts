@@ -1,21 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTopology, TestConsumer } from '../support/broker.js';
+import { TestConsumer } from '../support/broker.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { removeTestFiles, startTestGateway, waitForOutboxDrained } from '../support/test-gateway.js';
+import { disposeTestGateway, startTestGateway, waitForOutboxDrained } from '../support/test-gateway.js';
+import { waitUntil } from '../support/delivery-audit.js';
 
 const members = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => euMember({ memberId: `DE${prefix}${String(i).padStart(6, '0')}`, legalName: `Member ${prefix} ${i} GmbH` }));
-
-async function waitUntil(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('records of accepted messages reach the broker even when it is away', () => {
   let key: PartnerSigningKey;
@@ -38,11 +31,7 @@ describe('records of accepted messages reach the broker even when it is away', (
   it('accepts while the broker is unreachable and delivers once it is back', async () => {
     proxy.refuse();
     const test = await startTestGateway({ keys: [key], amqpUrl: proxy.url });
-    cleanups.push(async () => {
-      await test.stop();
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    });
+    cleanups.push(() => disposeTestGateway(test));
     const consumer = await TestConsumer.bind(test.topology.exchange);
     cleanups.push(() => consumer.close());
 
@@ -62,17 +51,13 @@ describe('records of accepted messages reach the broker even when it is away', (
   it('recovers when an established broker connection is cut', async () => {
     proxy.accept();
     const test = await startTestGateway({ keys: [key], amqpUrl: proxy.url });
-    cleanups.push(async () => {
-      await test.stop();
-      await deleteTopology(test.topology);
-      removeTestFiles(test);
-    });
+    cleanups.push(() => disposeTestGateway(test));
     const consumer = await TestConsumer.bind(test.topology.exchange);
     cleanups.push(() => consumer.close());
-    await waitUntil(() => test.gateway.publisher.connected);
+    await waitUntil('the gateway connected', () => test.gateway.publisher.connected);
 
     proxy.refuse();
-    await waitUntil(() => !test.gateway.publisher.connected);
+    await waitUntil('the gateway noticed the cut', () => !test.gateway.publisher.connected);
     const response = await test.http.post('/v1/member-lists').set('Content-Type', 'application/jose').send(await signCompact(memberList(members('C', 5)), key));
     expect(response.status).toBe(202);
     proxy.accept();
@@ -91,11 +76,7 @@ describe('records of accepted messages reach the broker even when it is away', (
     const consumer = await TestConsumer.bind(first.topology.exchange);
     cleanups.push(() => consumer.close());
     const second = await startTestGateway({ reuse: first });
-    cleanups.push(async () => {
-      await second.stop();
-      await deleteTopology(second.topology);
-      removeTestFiles(second);
-    });
+    cleanups.push(() => disposeTestGateway(second));
     const records = await consumer.waitForCount(10);
     await waitForOutboxDrained(second);
     expect(records.map((r) => r.body.eventId)).toEqual(eventIds);

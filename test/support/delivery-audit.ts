@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ReceivedRecord, TestConsumer } from './broker.js';
+import type { ReceiptCounts } from '../../src/domain/intake/receipt.js';
 
 /** A row of the gateway's outbox, in outbox order (seq). */
 export interface OutboxRow {
@@ -29,16 +30,7 @@ export function readOutbox(db: Database.Database): OutboxRow[] {
   }));
 }
 
-/** Change counts of a receipt (ICD 1). */
-export interface ReceiptCounts {
-  members: number;
-  added: number;
-  updated: number;
-  statusChanged: number;
-  removed: number;
-  unchanged: number;
-  notRecognized: number;
-}
+export type { ReceiptCounts } from '../../src/domain/intake/receipt.js';
 
 /** One submission as the partner saw it. */
 export interface Submission {
