@@ -90,12 +90,19 @@ export class GatewayMetrics {
       registers,
     });
 
+    // Both outbox gauges come from one backlog query per scrape: the collects run together, so they
+    // share the query in flight.
+    let backlogInFlight: ReturnType<MetricsSources['outbox']['backlog']> | undefined;
+    const backlog = () => {
+      backlogInFlight ??= sources.outbox.backlog().finally(() => (backlogInFlight = undefined));
+      return backlogInFlight;
+    };
     new Gauge({
       name: 'mra_outbox_backlog_records',
       help: 'Records in the outbox that the broker has not confirmed yet.',
       registers,
       async collect() {
-        this.set((await sources.outbox.backlog()).count);
+        this.set((await backlog()).count);
       },
     });
     new Gauge({
@@ -103,7 +110,7 @@ export class GatewayMetrics {
       help: 'Age of the oldest record the broker has not confirmed yet (0 when none).',
       registers,
       async collect() {
-        const { oldestCreatedAt } = await sources.outbox.backlog();
+        const { oldestCreatedAt } = await backlog();
         this.set(oldestCreatedAt ? Math.max(0, (now().getTime() - oldestCreatedAt.getTime()) / 1000) : 0);
       },
     });
