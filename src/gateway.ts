@@ -70,7 +70,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       ...(perAdministrationPerMinute > 0 ? { admit: rateLimitedAdmission(new TokenBuckets({ perMinute: perAdministrationPerMinute }), clock) } : {}),
       validatePayload: (payload) => schemaErrors(validators.memberList, payload),
       arrangements,
-      store: new SqliteIntakeStore(database, outbox.watermark),
+      store: new SqliteIntakeStore(database, outbox.watermark, (records) => relay.offer(records)),
       signer: receiptKeys,
       clock,
       limits: {

@@ -37,6 +37,7 @@ export class GatewayMetrics {
   private readonly rejections: Counter<'problem'>;
   private readonly membersReceived: Counter<'administration' | 'change'>;
   private readonly recordsPublished: Counter<'administration' | 'change'>;
+  private readonly publishedByLabels = new Map<string, ReturnType<Counter<'administration' | 'change'>['labels']>>();
   private readonly publishDuration: Histogram;
   private readonly deliveryDelay: Histogram;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
@@ -158,7 +159,14 @@ export class GatewayMetrics {
 
   /** For the outbox relay: a record the broker confirmed, `confirmSeconds` after it was published. */
   readonly recordConfirmed = (record: PendingRecord, confirmSeconds: number): void => {
-    this.recordsPublished.inc({ administration: record.administration, change: record.change });
+    // Called for every record: the labelled child is looked up once per (administration, change).
+    const key = `${record.administration} ${record.change}`;
+    let published = this.publishedByLabels.get(key);
+    if (!published) {
+      published = this.recordsPublished.labels(record.administration, record.change);
+      this.publishedByLabels.set(key, published);
+    }
+    published.inc();
     this.publishDuration.observe(Math.max(0, confirmSeconds));
     const delay = (Date.now() - Date.parse(record.occurredAt)) / 1000;
     if (Number.isFinite(delay)) this.deliveryDelay.observe(Math.max(0, delay));

@@ -10,7 +10,8 @@ export interface PendingRecord {
   change: ChangeKind;
   routingKey: string;
   occurredAt: string;
-  body: Buffer;
+  /** The record's JSON. */
+  body: string;
 }
 
 export interface OutboxBacklog {
@@ -18,13 +19,19 @@ export interface OutboxBacklog {
   oldestCreatedAt: Date | null;
 }
 
-/** The outbox as the relay sees it. */
+/**
+ * The outbox as the relay sees it. Records are published in seq order, so what the broker confirmed
+ * is kept as one position: every record up to `publishedThrough` is confirmed.
+ */
 export interface OutboxStore {
-  /** Unpublished records after `afterSeq`, in order. */
+  /** Where the relay starts: every record up to here was confirmed before. */
+  readonly publishedThrough: number;
+  /** Durable records after `afterSeq`, in order. */
   pending(afterSeq: number, limit: number): Promise<PendingRecord[]>;
-  markPublished(seqs: readonly number[], at: Date): Promise<void>;
+  /** Every record up to and including `seq` is confirmed. */
+  markPublishedThrough(seq: number): Promise<void>;
   backlog(): Promise<OutboxBacklog>;
-  /** Deletes published records older than `before`; returns how many. */
+  /** Deletes confirmed records taken in before `before`; returns how many. */
   prunePublished(before: Date): Promise<number>;
 }
 

@@ -13,6 +13,8 @@ export interface RelayOptions {
   /** Delay before retrying after a failed publish, doubled up to maxRetryDelayMs. */
   retryDelayMs: number;
   maxRetryDelayMs: number;
+  /** Most body characters of committed records held in memory for publishing (beyond it, they are read back from the store). */
+  maxOfferedBytes: number;
 }
 
 /** Told of every record the broker confirmed, and how long the confirm took (for metrics); must not throw. */
@@ -25,25 +27,41 @@ export const defaultRelayOptions: RelayOptions = {
   retentionMs: 7 * 86_400_000,
   retryDelayMs: 200,
   maxRetryDelayMs: 10_000,
+  maxOfferedBytes: 64 * 1024 * 1024,
 };
 
 /**
  * Moves records from the outbox to the broker (ICD 4, durability). A window of publishes is kept in
- * flight instead of waiting for each confirm, and a record is marked published only once confirmed.
+ * flight instead of waiting for each confirm. Records are dispatched in seq order, so what the broker
+ * confirmed is kept as one position (every record up to it is confirmed), written once per batch.
  *
  * Order per member is kept by never having two records of the same member in flight: after any
  * failure (nack, unroutable return, lost connection) the relay waits for everything in flight to
- * settle and starts again from the oldest unconfirmed record, so a member's later record can never
- * overtake its earlier one. Delivery is at least once; consumers de-duplicate on messageId.
+ * settle and starts again after the last position confirmed without a gap, skipping what was
+ * confirmed beyond it, so a member's later record can never overtake its earlier one. Delivery is at
+ * least once; consumers de-duplicate on messageId.
+ *
+ * The intake hands over the records of each durable commit (`offer`), so a large snapshot is
+ * published from memory instead of being read back from the store; the store remains the source
+ * whenever the memory does not hold the next record (start-up, retries, more than maxOfferedBytes).
  */
 export class OutboxRelay {
   private readonly options: RelayOptions;
+  /** The last record dispatched (or skipped as already confirmed). */
   private cursor = 0;
+  /** The position last written to the store. */
+  private persistedThrough = 0;
+  /** Records dispatched and not settled, in seq order (Map keeps insertion order). */
   private readonly inFlight = new Map<number, string>();
   private readonly membersInFlight = new Set<string>();
-  private confirmed: number[] = [];
+  /** Confirmed records beyond the gap-free confirmed position: not published again after a failure. */
+  private readonly confirmedAhead = new Set<number>();
+  /** The lowest record that failed since the last restart (Infinity when none). */
+  private lowestFailed = Infinity;
+  private offered: PendingRecord[] = [];
+  private offeredHead = 0;
+  private offeredBytes = 0;
   private failures = 0;
-  private failedSinceRestart = false;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -62,6 +80,7 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.cursor = this.persistedThrough = this.store.publishedThrough;
     for (const event of ['connected', 'drain'] as const) this.publisher.on(event, this.notify);
     this.loop = this.run().catch((error: unknown) => {
       this.logger.error('outbox relay stopped on an unexpected error', { error });
@@ -75,6 +94,22 @@ export class OutboxRelay {
     wake?.();
   };
 
+  /**
+   * Records of a commit that is durable, in seq order. Kept for publishing if they continue what is
+   * already held and fit in maxOfferedBytes; otherwise dropped, and read from the store when due.
+   */
+  offer(records: readonly PendingRecord[]): void {
+    if (!this.running || records.length === 0) return;
+    const tail = this.offered.length > this.offeredHead ? this.offered[this.offered.length - 1]!.seq : undefined;
+    if (tail !== undefined && records[0]!.seq !== tail + 1) this.dropOffered();
+    if (records[0]!.seq <= this.cursor) return;
+    let bytes = 0;
+    for (const record of records) bytes += record.body.length;
+    if (this.offeredBytes + bytes > this.options.maxOfferedBytes) return;
+    for (const record of records) this.offered.push(record);
+    this.offeredBytes += bytes;
+  }
+
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -82,6 +117,7 @@ export class OutboxRelay {
     this.notify();
     await this.loop;
     await this.flushConfirmed();
+    this.dropOffered();
   }
 
   /** Records dispatched and not yet confirmed. */
@@ -91,13 +127,13 @@ export class OutboxRelay {
 
   /**
    * Refills the window in large batches: the loop sleeps while more than half the window is in flight
-   * and wakes when confirms bring it below that, so a large backlog costs one outbox read and one
-   * published-mark write per batch rather than per record.
+   * and wakes when confirms bring it below that, so a large backlog costs one read (when not offered)
+   * and one position write per batch rather than per record.
    */
   private async run(): Promise<void> {
     const lowWater = Math.floor(this.options.window / 2);
     while (this.running) {
-      if (this.failedSinceRestart) {
+      if (this.lowestFailed !== Infinity) {
         await this.flushConfirmed();
         if (this.inFlight.size > 0) await this.sleep(this.options.pollIntervalMs);
         else await this.restartAfterFailure();
@@ -108,9 +144,9 @@ export class OutboxRelay {
         await this.sleep(this.options.pollIntervalMs);
         continue;
       }
-      if (this.confirmed.length >= this.options.batchSize) await this.flushConfirmed();
+      if (this.confirmedThrough() - this.persistedThrough >= this.options.batchSize) await this.flushConfirmed();
       const limit = Math.min(this.options.batchSize, this.options.window - this.inFlight.size);
-      const records = await this.store.pending(this.cursor, limit);
+      const records = this.takeOffered(limit) ?? (await this.store.pending(this.cursor, limit));
       const dispatched = this.dispatch(records);
       if (dispatched === 0) {
         await this.flushConfirmed();
@@ -120,10 +156,40 @@ export class OutboxRelay {
     }
   }
 
+  /** The next offered records, if memory holds the record right after the cursor. */
+  private takeOffered(limit: number): PendingRecord[] | undefined {
+    while (this.offeredHead < this.offered.length && this.offered[this.offeredHead]!.seq <= this.cursor) {
+      this.offeredBytes -= this.offered[this.offeredHead]!.body.length;
+      this.offered[this.offeredHead++] = undefined as unknown as PendingRecord;
+    }
+    if (this.offeredHead === this.offered.length) {
+      this.dropOffered();
+      return undefined;
+    }
+    if (this.offeredHead > 4096 && this.offeredHead * 2 > this.offered.length) {
+      this.offered = this.offered.slice(this.offeredHead);
+      this.offeredHead = 0;
+    }
+    if (this.offered[this.offeredHead]!.seq !== this.cursor + 1) return undefined;
+    return this.offered.slice(this.offeredHead, this.offeredHead + limit);
+  }
+
+  private dropOffered(): void {
+    this.offered = [];
+    this.offeredHead = 0;
+    this.offeredBytes = 0;
+  }
+
   private dispatch(records: PendingRecord[]): number {
     const lowWater = Math.floor(this.options.window / 2);
     let dispatched = 0;
     for (const record of records) {
+      if (this.confirmedAhead.has(record.seq)) {
+        // Confirmed before the failure that made the relay start again: not published twice.
+        this.cursor = record.seq;
+        dispatched++;
+        continue;
+      }
       // A member's next record waits until its previous one is confirmed (see class comment).
       if (this.membersInFlight.has(record.memberKey) || !this.publisher.connected) break;
       this.inFlight.set(record.seq, record.memberKey);
@@ -133,14 +199,14 @@ export class OutboxRelay {
       const publishedAt = performance.now();
       this.publisher.publish(record).then(
         () => {
-          this.confirmed.push(record.seq);
+          this.confirmedAhead.add(record.seq);
           this.failures = 0;
           this.onConfirmed(record, (performance.now() - publishedAt) / 1000);
           this.settled(record, lowWater);
         },
         (error: unknown) => {
-          if (!this.failedSinceRestart) this.logger.warn('publish failed; will retry from the oldest unconfirmed record', { eventId: record.eventId, error: String(error) });
-          this.failedSinceRestart = true;
+          if (this.lowestFailed === Infinity) this.logger.warn('publish failed; will retry from the oldest unconfirmed record', { eventId: record.eventId, error: String(error) });
+          this.lowestFailed = Math.min(this.lowestFailed, record.seq);
           this.settled(record, Infinity);
         },
       );
@@ -155,19 +221,30 @@ export class OutboxRelay {
     if (this.inFlight.size <= wakeAtOrBelow) this.notify();
   }
 
+  /** The highest position with every record up to it confirmed. */
+  private confirmedThrough(): number {
+    let through = this.cursor;
+    for (const seq of this.inFlight.keys()) {
+      through = Math.min(through, seq - 1);
+      break;
+    }
+    return Math.min(through, this.lowestFailed - 1);
+  }
+
   private async restartAfterFailure(): Promise<void> {
     this.failures++;
     const delay = Math.min(this.options.retryDelayMs * 2 ** (this.failures - 1), this.options.maxRetryDelayMs);
     await this.sleep(delay);
-    this.cursor = 0;
-    this.failedSinceRestart = false;
+    this.cursor = this.confirmedThrough();
+    this.lowestFailed = Infinity;
   }
 
   private async flushConfirmed(): Promise<void> {
-    if (this.confirmed.length === 0) return;
-    const seqs = this.confirmed;
-    this.confirmed = [];
-    await this.store.markPublished(seqs, new Date());
+    const through = this.confirmedThrough();
+    if (through <= this.persistedThrough) return;
+    for (let seq = this.persistedThrough + 1; seq <= through; seq++) this.confirmedAhead.delete(seq);
+    this.persistedThrough = through;
+    await this.store.markPublishedThrough(through);
   }
 
   private async pruneNowAndThen(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction } from '../domain/intake/intake-store.js';
 import type { StoredMember } from '../domain/member/change-plan.js';
 import type { NormalizedMember } from '../domain/member/normalized-member.js';
+import type { PendingRecord } from '../outbox/outbox-ports.js';
 import type { OutboxWatermark } from './outbox-watermark.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -24,12 +25,17 @@ export class SqliteIntakeStore implements IntakeStore {
     Statement
   >;
 
-  /** Highest outbox seq written by the transaction now running. */
-  private lastOutboxSeq = 0;
+  /** The records written by the transaction now running, with their outbox positions. */
+  private written: PendingRecord[] = [];
 
+  /**
+   * `onRecordsDurable` is told of the records of each commit once it is durable (the relay publishes
+   * them from memory rather than reading them back).
+   */
   constructor(
     private readonly database: SqliteDatabase,
     private readonly watermark: OutboxWatermark,
+    private readonly onRecordsDurable: (records: PendingRecord[]) => void = () => undefined,
   ) {
     const db = database.db;
     this.statements = {
@@ -59,15 +65,21 @@ export class SqliteIntakeStore implements IntakeStore {
   }
 
   async intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
-    let written = 0;
+    let written: PendingRecord[] = [];
     const result = await this.database.transaction(async () => {
-      this.lastOutboxSeq = 0;
-      const value = await work(this.transaction);
-      written = this.lastOutboxSeq;
-      return value;
+      this.written = [];
+      try {
+        return await work(this.transaction);
+      } finally {
+        written = this.written;
+        this.written = [];
+      }
     });
     // The transaction resolves only once durable: its records may now be published.
-    this.watermark.advance(written);
+    if (written.length > 0) {
+      this.watermark.advance(written[written.length - 1]!.seq);
+      this.onRecordsDurable(written);
+    }
     return result;
   }
 
@@ -113,7 +125,8 @@ export class SqliteIntakeStore implements IntakeStore {
       for (const memberId of acceptance.removals) this.statements.deleteMember.run(administration, memberId);
       const now = Date.now();
       for (const r of acceptance.records) {
-        this.lastOutboxSeq = Number(this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now).lastInsertRowid);
+        const seq = Number(this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now).lastInsertRowid);
+        this.written.push({ ...r, seq });
       }
     },
   };

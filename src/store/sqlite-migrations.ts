@@ -109,4 +109,19 @@ export const migrations: readonly string[] = [
     SELECT RAISE(ABORT, 'audit_log is append-only');
   END;
   `,
+  // 3: the relay records how far the outbox is confirmed as one number instead of stamping every row.
+  // Stamping rewrote each record's page a second time and kept two indexes up to date on every insert;
+  // seq order is publish order, so "every record up to N is confirmed" says the same, in one row.
+  // Records stay for the retention period after intake (created_at), then are pruned.
+  `
+  CREATE TABLE outbox_cursor (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    published_through  INTEGER NOT NULL
+  );
+  INSERT INTO outbox_cursor (id, published_through)
+    SELECT 1, COALESCE((SELECT MIN(seq) - 1 FROM outbox WHERE published_at IS NULL), (SELECT MAX(seq) FROM outbox), 0);
+  DROP INDEX outbox_unpublished;
+  DROP INDEX outbox_published;
+  ALTER TABLE outbox DROP COLUMN published_at;
+  `,
 ];

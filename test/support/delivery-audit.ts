@@ -14,19 +14,21 @@ export interface OutboxRow {
 
 /** Reads the whole outbox of a gateway's store, in order. */
 export function readOutbox(db: Database.Database): OutboxRow[] {
-  const rows = db.prepare('SELECT seq, event_id, member_key, body, published_at FROM outbox ORDER BY seq').all() as {
+  const rows = db
+    .prepare('SELECT seq, event_id, member_key, body, seq <= (SELECT published_through FROM outbox_cursor) AS published FROM outbox ORDER BY seq')
+    .all() as {
     seq: number;
     event_id: string;
     member_key: string;
     body: Buffer | string;
-    published_at: number | null;
+    published: 0 | 1;
   }[];
   return rows.map((row) => ({
     seq: row.seq,
     eventId: row.event_id,
     memberKey: row.member_key,
     messageId: (JSON.parse(row.body.toString()) as { source: { messageId: string } }).source.messageId,
-    published: row.published_at !== null,
+    published: row.published === 1,
   }));
 }
 

@@ -86,7 +86,7 @@ export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<Te
       messages: (db.prepare('SELECT COUNT(*) AS n FROM accepted_messages').get() as { n: number }).n,
       outbox: (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n,
       members: (db.prepare('SELECT COUNT(*) AS n FROM members').get() as { n: number }).n,
-      unpublished: (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL').get() as { n: number }).n,
+      unpublished: (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE seq > (SELECT published_through FROM outbox_cursor)').get() as { n: number }).n,
     }),
     stop: () => gateway.close(),
   };

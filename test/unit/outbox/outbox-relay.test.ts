@@ -8,19 +8,32 @@ const silent = winston.createLogger({ silent: true });
 
 /** An outbox in memory, with the same contract as the SQLite one. */
 class MemoryOutbox implements OutboxStore {
-  readonly published = new Set<number>();
-  constructor(readonly records: PendingRecord[]) {}
-  async pending(afterSeq: number, limit: number) {
-    return this.records.filter((r) => r.seq > afterSeq && !this.published.has(r.seq)).slice(0, limit);
+  publishedThrough: number;
+  /** How many records were read through `pending` (not offered). */
+  readFromStore = 0;
+  constructor(
+    readonly records: PendingRecord[],
+    publishedThrough = 0,
+  ) {
+    this.publishedThrough = publishedThrough;
   }
-  async markPublished(seqs: readonly number[]) {
-    for (const seq of seqs) this.published.add(seq);
+  async pending(afterSeq: number, limit: number) {
+    const found = this.records.filter((r) => r.seq > afterSeq).slice(0, limit);
+    this.readFromStore += found.length;
+    return found;
+  }
+  async markPublishedThrough(seq: number) {
+    expect(seq).toBeGreaterThan(this.publishedThrough);
+    this.publishedThrough = seq;
   }
   async backlog(): Promise<OutboxBacklog> {
-    return { count: this.records.length - this.published.size, oldestCreatedAt: null };
+    return { count: this.records.filter((r) => r.seq > this.publishedThrough).length, oldestCreatedAt: null };
   }
   async prunePublished() {
     return 0;
+  }
+  get lastSeq(): number {
+    return this.records.at(-1)?.seq ?? 0;
   }
 }
 
@@ -45,13 +58,13 @@ class ScriptedPublisher extends EventEmitter implements RecordPublisher {
 }
 
 function record(seq: number, member: string): PendingRecord {
-  return { seq, eventId: `e${seq}`, administration: 'EU', memberKey: `EU:${member}`, change: 'updated', routingKey: 'member.updated.eu', occurredAt: '2026-01-01T00:00:00Z', body: Buffer.from('{}') };
+  return { seq, eventId: `e${seq}`, administration: 'EU', memberKey: `EU:${member}`, change: 'updated', routingKey: 'member.updated.eu', occurredAt: '2026-01-01T00:00:00Z', body: '{}' };
 }
 
 async function drain(outbox: MemoryOutbox, relay: OutboxRelay): Promise<void> {
   const deadline = Date.now() + 5000;
-  while (outbox.published.size < outbox.records.length || relay.inFlightCount > 0) {
-    if (Date.now() > deadline) throw new Error(`only ${outbox.published.size} of ${outbox.records.length} published`);
+  while (outbox.publishedThrough < outbox.lastSeq || relay.inFlightCount > 0) {
+    if (Date.now() > deadline) throw new Error(`confirmed through ${outbox.publishedThrough} of ${outbox.lastSeq}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -97,5 +110,62 @@ describe('outbox relay', () => {
     await drain(outbox, relay);
     await relay.stop();
     expect(publisher.delivered.map((r) => r.seq)).toEqual([1, 2]);
+  });
+
+  it('starts after the position the store says is confirmed', async () => {
+    const outbox = new MemoryOutbox(Array.from({ length: 10 }, (_, i) => record(i + 1, `m${i}`)), 6);
+    const publisher = new ScriptedPublisher(() => false);
+    const relay = new OutboxRelay(outbox, publisher, silent, { pollIntervalMs: 10 });
+    relay.start();
+    await drain(outbox, relay);
+    await relay.stop();
+    expect(publisher.delivered.map((r) => r.seq)).toEqual([7, 8, 9, 10]);
+  });
+
+  it('does not publish again what the broker confirmed beyond a failed record', async () => {
+    // Ten different members: seq 3 fails once; 4..10 are confirmed in the same window.
+    const outbox = new MemoryOutbox(Array.from({ length: 10 }, (_, i) => record(i + 1, `m${i}`)));
+    const publisher = new ScriptedPublisher((r, attempt) => r.seq === 3 && attempt === 1);
+    const relay = new OutboxRelay(outbox, publisher, silent, { window: 20, batchSize: 20, pollIntervalMs: 10, retryDelayMs: 1 });
+    relay.start();
+    await drain(outbox, relay);
+    await relay.stop();
+    const seqs = publisher.delivered.map((r) => r.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(outbox.publishedThrough).toBe(10);
+  });
+
+  it('publishes offered records from memory, and reads from the store what was not offered', async () => {
+    const records = Array.from({ length: 100 }, (_, i) => record(i + 1, `m${i}`));
+    const outbox = new MemoryOutbox([]);
+    const publisher = new ScriptedPublisher(() => false);
+    const relay = new OutboxRelay(outbox, publisher, silent, { window: 40, batchSize: 20, pollIntervalMs: 10 });
+    relay.start();
+    // 1..50 offered; 51..60 committed but not offered (as when the memory was full); 61..100 offered.
+    outbox.records.push(...records.slice(0, 60));
+    relay.offer(records.slice(0, 50));
+    relay.notify();
+    await drain(outbox, relay);
+    outbox.records.push(...records.slice(60));
+    relay.offer(records.slice(60));
+    relay.notify();
+    await drain(outbox, relay);
+    await relay.stop();
+    expect(publisher.delivered.map((r) => r.seq)).toEqual(records.map((r) => r.seq));
+    expect(outbox.readFromStore).toBe(10);
+  });
+
+  it('leaves offered records to the store when they exceed the memory allowance', async () => {
+    const records = Array.from({ length: 30 }, (_, i) => record(i + 1, `m${i}`));
+    const outbox = new MemoryOutbox(records);
+    const publisher = new ScriptedPublisher(() => false);
+    const relay = new OutboxRelay(outbox, publisher, silent, { pollIntervalMs: 10, maxOfferedBytes: 10 });
+    relay.start();
+    relay.offer(records);
+    relay.notify();
+    await drain(outbox, relay);
+    await relay.stop();
+    expect(publisher.delivered.map((r) => r.seq)).toEqual(records.map((r) => r.seq));
+    expect(outbox.readFromStore).toBe(30);
   });
 });
