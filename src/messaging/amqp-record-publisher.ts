@@ -64,7 +64,7 @@ export class AmqpRecordPublisher extends EventEmitter implements RecordPublisher
     const channel = this.channel;
     if (!channel) return Promise.reject(new Error('not connected to the broker'));
     return new Promise((resolve, reject) => {
-      const ok = channel.publish(this.exchange, record.routingKey, record.body, recordProperties(record), (error: unknown) => {
+      const ok = channel.publish(this.exchange, record.routingKey, Buffer.from(record.body), recordProperties(record), (error: unknown) => {
         // The broker sends basic.return before the ack of an unroutable mandatory message.
         const wasReturned = this.returned.delete(record.eventId);
         if (error) reject(error instanceof Error ? error : new Error('the broker refused the record (nack)'));

@@ -32,7 +32,8 @@ export interface OutboxRecord {
   routingKey: string;
   occurredAt: string;
   /** The record, serialized once, published as is. */
-  body: Buffer;
+  /** The record's JSON. */
+  body: string;
 }
 
 /** Everything one accepted message writes, committed together or not at all (ICD 1, rule 9). */

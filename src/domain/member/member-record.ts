@@ -19,10 +19,14 @@ export function routingKeyFor(change: ChangeKind, administration: string): strin
   return `member.${change}.${administration.toLowerCase()}`;
 }
 
-/** A record ready for the outbox: its eventId (minted here, once, kept for every retry) and its bytes. */
+/**
+ * A record ready for the outbox: its eventId (minted here, once, kept for every retry) and its JSON.
+ * The text is kept as a string: it is stored as is, and turned into bytes only when it is published,
+ * which keeps 50,000 buffer allocations out of the time a partner waits for the receipt.
+ */
 export interface SerializedRecord {
   eventId: string;
-  body: Buffer;
+  body: string;
 }
 
 /**
@@ -43,7 +47,6 @@ export function recordSerializer(arrangement: Arrangement, source: RecordSource)
   return (change) => {
     const eventId = randomUUID();
     const previous = change.previous ? `,"previous":${JSON.stringify(change.previous)}` : '';
-    const text = `{"specVersion":"1.0","eventId":"${eventId}","change":"${change.change}"${shared}${change.json}${previous}${sourceJson}`;
-    return { eventId, body: Buffer.from(text) };
+    return { eventId, body: `{"specVersion":"1.0","eventId":"${eventId}","change":"${change.change}"${shared}${change.json}${previous}${sourceJson}` };
   };
 }
