@@ -3,7 +3,7 @@
  * members and its unchanged re-send. Run with `node --cpu-prof --import tsx bench/profile-snapshot.ts`
  * for the whole run, PROFILE_RELAY=file.cpuprofile to profile only the relay draining the outbox
  * after the first receipt, or PROFILE_RESEND=file.cpuprofile (with PROFILE_RELAY, so the relay is idle)
- * for the unchanged re-send alone.
+ * for the unchanged re-send alone, PROFILE_FIRST=file.cpuprofile for the first intake up to its receipt.
  */
 import { benchMember } from './bench-members.js';
 import { profiled, startInProcessGateway } from './in-process-gateway.js';
@@ -16,7 +16,7 @@ for (const [messageId, sequence] of [['first', 1], ['again', 2]] as const) {
   const body = await sign({ specVersion: '1.0', messageId, administration: 'EU', issuedAt: new Date().toISOString(), kind: 'snapshot', sequence, members });
   const started = performance.now();
   // PROFILE_RESEND=file.cpuprofile: profile only the unchanged re-send, once the relay is idle.
-  const response = await profiled(messageId === 'again' ? process.env.PROFILE_RESEND : undefined, async () => {
+  const response = await profiled(messageId === 'again' ? process.env.PROFILE_RESEND : process.env.PROFILE_FIRST, async () => {
     const answer = await fetch(`${gateway.url}/v1/member-lists`, { method: 'POST', headers: { 'Content-Type': 'application/jose' }, body });
     await answer.json();
     return answer;

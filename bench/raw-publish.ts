@@ -1,12 +1,18 @@
-import amqp from 'amqplib';
+import amqp, { type Options } from 'amqplib';
 
 /**
  * The broker's own limit on this machine: amqplib alone publishing `count` persistent messages of
  * `size` bytes with publisher confirms, through a topic exchange to a durable quorum queue (the
  * gateway's path), with a consumer draining the queue as in the gateway run. Timed until the last
- * message is both confirmed and consumed.
+ * message is both confirmed and consumed. `properties(i)` gives each message's AMQP properties; the
+ * default is the bare minimum (persistent, messageId, contentType).
  */
-export async function measureRawPublish(url: string, count: number, size: number): Promise<{ recordsPerSecond: number; confirmedPerSecond: number }> {
+export async function measureRawPublish(
+  url: string,
+  count: number,
+  size: number,
+  properties: (i: number) => Options.Publish = (i) => ({ persistent: true, messageId: String(i), contentType: 'application/json' }),
+): Promise<{ recordsPerSecond: number; confirmedPerSecond: number }> {
   const connection = await amqp.connect(url);
   const id = Date.now();
   const exchange = `bench.raw.${id}`;
@@ -32,7 +38,7 @@ export async function measureRawPublish(url: string, count: number, size: number
     const allConfirmed = new Promise<void>((resolve, reject) => {
       void (async () => {
         for (let i = 0; i < count; i++) {
-          const ok = channel.publish(exchange, 'member.added.eu', body, { persistent: true, messageId: String(i), contentType: 'application/json' }, (error) => {
+          const ok = channel.publish(exchange, 'member.added.eu', body, properties(i), (error) => {
             if (error) reject(new Error('nacked'));
             else if (++confirmed === count) resolve();
           });
