@@ -1,9 +1,9 @@
-import { errors as joseErrors, flattenedVerify, importJWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../gateway-error.js';
 import { isUsableAt, partnerKeyState, type PartnerKey, type PartnerKeyDirectory } from '../partner-key.js';
 import { parseJwsEnvelope, type FlattenedSignature, type JwsSerialization } from './jws-envelope.js';
 import { acceptHeader } from './jws-header-policy.js';
+import { importVerificationKey, verifyJwsSignature, type VerificationKey } from './jws-signature-check.js';
 
 /** What a verified submission proves: these payload bytes were signed by these keys of one administration. */
 export interface VerifiedSubmission {
@@ -14,15 +14,19 @@ export interface VerifiedSubmission {
   kid: string;
 }
 
-type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
-
 /**
  * Verifies a member-list JWS (ICD 1 rule 2). Every signature present must verify with an active key of
  * the gateway's key store, and all signing keys must belong to the same administration. Verification
  * establishes the sender; whether the sender may speak for the payload's administration is rule 4.
+ *
+ * Signatures are checked with node:crypto (jws-signature-check.ts), not jose's `flattenedVerify`: on a
+ * 40 MB list (50,000 members) jose spends about 375 ms, most of it re-encoding the 53 MB signing input
+ * with TextEncoder and decoding the payload with an atob-based loop (about 250 ms), where node hashes
+ * the text and decodes it natively. The acceptance rules and problem codes are jose's.
  */
 export class MemberListVerifier {
-  private readonly importedKeys = new Map<string, ImportedKey>();
+  /** Keys prepared per algorithm; null for a key that does not fit the algorithm. */
+  private readonly importedKeys = new Map<string, VerificationKey | null>();
 
   constructor(
     private readonly keys: PartnerKeyDirectory,
@@ -60,41 +64,24 @@ export class MemberListVerifier {
     // A kid is unique only within one administration, so a colliding kid may name several keys; the
     // key that verifies the signature identifies the sender.
     for (const key of usable) {
-      const cryptoKey = await this.importKey(key, alg);
-      if (!cryptoKey) continue;
-      try {
-        const { payload } = await flattenedVerify(signature, cryptoKey, { algorithms: [alg] });
-        return { payload, owner: key.administration };
-      } catch (error) {
-        if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw classifyJoseError(error);
-      }
+      const verificationKey = this.importKey(key, alg);
+      if (!verificationKey) continue;
+      // Undefined when the signature does not verify with this key; throws for a message that cannot be
+      // verified as sent, or for a key that fits the algorithm but may not verify (e.g. a private key).
+      const payload = verifyJwsSignature(signature, verificationKey);
+      if (payload) return { payload, owner: key.administration };
     }
     throw new GatewayError('bad-signature', `The signature does not verify with key "${kid}".`);
   }
 
-  /** Imports (and caches) a registered key for one algorithm; undefined when key and algorithm do not fit. */
-  private async importKey(key: PartnerKey, alg: string): Promise<ImportedKey | undefined> {
-    if (key.jwk.alg !== undefined && key.jwk.alg !== alg) return undefined;
+  /** Prepares (and caches) a registered key for one algorithm; undefined when key and algorithm do not fit. */
+  private importKey(key: PartnerKey, alg: string): VerificationKey | undefined {
     const cacheKey = `${alg}\u0000${JSON.stringify(key.jwk)}`;
     const cached = this.importedKeys.get(cacheKey);
-    if (cached) return cached;
-    try {
-      const imported = await importJWK(key.jwk, alg);
-      if (this.importedKeys.size > 10_000) this.importedKeys.clear();
-      this.importedKeys.set(cacheKey, imported);
-      return imported;
-    } catch {
-      return undefined;
-    }
+    if (cached !== undefined) return cached ?? undefined;
+    const imported = importVerificationKey(key.jwk, alg);
+    if (this.importedKeys.size > 10_000) this.importedKeys.clear();
+    this.importedKeys.set(cacheKey, imported ?? null);
+    return imported;
   }
-}
-
-function classifyJoseError(error: unknown): GatewayError {
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) {
-    return new GatewayError('disallowed-algorithm', 'The JWS algorithm is not allowed.', { cause: error });
-  }
-  if (error instanceof joseErrors.JOSEError) {
-    return new GatewayError('malformed-jws', 'Malformed JWS: it cannot be verified as sent.', { cause: error });
-  }
-  return new GatewayError('bad-signature', 'The signature does not verify.', { cause: error });
 }
