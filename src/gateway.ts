@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
 import { startAdministration } from './admin/start-administration.js';
 import { redactedAmqpUrl, type AppConfig } from './config/app-config.js';
+import { gatewayVersion } from './config/gateway-version.js';
 import { loadMraRegistry } from './config/mra-registry-file.js';
 import { importBootstrapPartnerKeys } from './config/partner-key-bootstrap.js';
 import { ArrangementRegistry } from './domain/arrangement.js';
@@ -78,6 +79,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
         maxClockSkewMs: config.maxClockSkewSeconds * 1000,
         maxMessageAgeMs: config.maxMessageAgeHours * 3_600_000,
       },
+      gatewayVersion,
       onRecordsQueued: relay.notify,
     });
     const app = createApp({

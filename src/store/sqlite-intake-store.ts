@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction } from '../domain/intake/intake-store.js';
+import type { MarkedSnapshot, SnapshotMark } from '../domain/intake/snapshot-repeat.js';
 import type { StoredMember } from '../domain/member/change-plan.js';
 import type { NormalizedMember } from '../domain/member/normalized-member.js';
 import type { PendingRecord } from '../outbox/outbox-ports.js';
@@ -21,7 +22,19 @@ interface MessageRow {
 /** The intake's transaction on SQLite: prepared statements, run inside SqliteDatabase.transaction. */
 export class SqliteIntakeStore implements IntakeStore {
   private readonly statements: Record<
-    'findMessage' | 'cursor' | 'allFingerprints' | 'fingerprint' | 'member' | 'insertMessage' | 'upsertCursor' | 'upsertMember' | 'deleteMember' | 'insertOutbox',
+    | 'findMessage'
+    | 'cursor'
+    | 'allFingerprints'
+    | 'fingerprint'
+    | 'member'
+    | 'insertMessage'
+    | 'upsertCursor'
+    | 'upsertMember'
+    | 'deleteMember'
+    | 'insertOutbox'
+    | 'snapshotMark'
+    | 'upsertSnapshotMark'
+    | 'deleteSnapshotMark',
     Statement
   >;
 
@@ -57,6 +70,16 @@ export class SqliteIntakeStore implements IntakeStore {
          ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member`,
       ),
       deleteMember: db.prepare('DELETE FROM members WHERE administration = ? AND member_id = ?'),
+      snapshotMark: db.prepare(
+        `SELECT message_id AS messageId, members_digest AS membersDigest, members_length AS membersLength, rules_digest AS rulesDigest, received_at AS receivedAt
+         FROM snapshot_marks WHERE administration = ?`,
+      ),
+      upsertSnapshotMark: db.prepare(
+        `INSERT INTO snapshot_marks (administration, message_id, members_digest, members_length, rules_digest, received_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (administration) DO UPDATE SET message_id = excluded.message_id, members_digest = excluded.members_digest,
+           members_length = excluded.members_length, rules_digest = excluded.rules_digest, received_at = excluded.received_at`,
+      ),
+      deleteSnapshotMark: db.prepare('DELETE FROM snapshot_marks WHERE administration = ?'),
       insertOutbox: db.prepare(
         `INSERT INTO outbox (event_id, administration, member_key, change, routing_key, occurred_at, body, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -81,6 +104,14 @@ export class SqliteIntakeStore implements IntakeStore {
       this.onRecordsDurable(written);
     }
     return result;
+  }
+
+  markedSnapshot(administration: string): Promise<MarkedSnapshot | undefined> {
+    return this.database.exclusive(() => {
+      const mark = this.statements.snapshotMark.get(administration) as SnapshotMark | undefined;
+      const message = mark && (this.statements.findMessage.get(administration, mark.messageId) as MessageRow | undefined);
+      return mark && message ? { mark, receipt: toAcceptedMessage(message).receipt } : undefined;
+    });
   }
 
   private readonly transaction: IntakeTransaction = {
@@ -114,6 +145,7 @@ export class SqliteIntakeStore implements IntakeStore {
       }
       return result;
     },
+    snapshotMark: async (administration) => this.statements.snapshotMark.get(administration) as SnapshotMark | undefined,
     accept: async (acceptance: Acceptance) => {
       const { message, cursor } = acceptance;
       const administration = message.administration;
@@ -123,6 +155,9 @@ export class SqliteIntakeStore implements IntakeStore {
         this.statements.upsertMember.run(administration, member.memberId, fingerprint, json);
       }
       for (const memberId of acceptance.removals) this.statements.deleteMember.run(administration, memberId);
+      const mark = acceptance.snapshotMark;
+      if (mark === null) this.statements.deleteSnapshotMark.run(administration);
+      else if (mark) this.statements.upsertSnapshotMark.run(administration, mark.messageId, mark.membersDigest, mark.membersLength, mark.rulesDigest, mark.receivedAt);
       const now = Date.now();
       for (const r of acceptance.records) {
         const seq = Number(this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now).lastInsertRowid);

@@ -113,6 +113,8 @@ export const migrations: readonly string[] = [
   // Stamping rewrote each record's page a second time and kept two indexes up to date on every insert;
   // seq order is publish order, so "every record up to N is confirmed" says the same, in one row.
   // Records stay for the retention period after intake (created_at), then are pruned.
+  // snapshot_marks: per administration, what identifies the members text behind its current state
+  // (domain/intake/snapshot-repeat.ts), so an identical snapshot is recognized without re-parsing it.
   `
   CREATE TABLE outbox_cursor (
     id                 INTEGER PRIMARY KEY CHECK (id = 1),
@@ -123,5 +125,14 @@ export const migrations: readonly string[] = [
   DROP INDEX outbox_unpublished;
   DROP INDEX outbox_published;
   ALTER TABLE outbox DROP COLUMN published_at;
+
+  CREATE TABLE snapshot_marks (
+    administration TEXT PRIMARY KEY,
+    message_id     TEXT NOT NULL,
+    members_digest TEXT NOT NULL,
+    members_length INTEGER NOT NULL,
+    rules_digest   TEXT NOT NULL,
+    received_at    TEXT NOT NULL
+  ) WITHOUT ROWID;
   `,
 ];

@@ -2,6 +2,7 @@ import type { ChangeKind } from '../member/member-changes.js';
 import type { StoredMember } from '../member/change-plan.js';
 import type { SerializedMember } from '../member/member-fingerprint.js';
 import type { Receipt } from './receipt.js';
+import type { MarkedSnapshot, SnapshotMark } from './snapshot-repeat.js';
 
 /** A message the gateway accepted, as kept in its ledger. */
 export interface AcceptedMessage {
@@ -31,8 +32,7 @@ export interface OutboxRecord {
   change: ChangeKind;
   routingKey: string;
   occurredAt: string;
-  /** The record, serialized once, published as is. */
-  /** The record's JSON. */
+  /** The record's JSON, serialized once, published as is. */
   body: string;
 }
 
@@ -44,6 +44,8 @@ export interface Acceptance {
   upserts: SerializedMember[];
   removals: string[];
   records: OutboxRecord[];
+  /** The administration's snapshot mark: set it, clear it (null), or leave it as it is (absent). */
+  snapshotMark?: SnapshotMark | null;
 }
 
 /** The store as the intake sees it inside one transaction. */
@@ -53,6 +55,7 @@ export interface IntakeTransaction {
   /** Fingerprints of the named members, or of every current member when no names are given. */
   fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>>;
   loadMembers(administration: string, memberIds: readonly string[]): Promise<Map<string, StoredMember>>;
+  snapshotMark(administration: string): Promise<SnapshotMark | undefined>;
   accept(acceptance: Acceptance): Promise<void>;
 }
 
@@ -63,4 +66,6 @@ export interface IntakeTransaction {
  */
 export interface IntakeStore {
   intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T>;
+  /** The administration's snapshot mark and its receipt, read outside any transaction (a hint: check again inside). */
+  markedSnapshot(administration: string): Promise<MarkedSnapshot | undefined>;
 }

@@ -10,10 +10,12 @@ import { problemTypeUri } from '../problem-types.js';
 import type { JwsSerialization } from '../signature/jws-envelope.js';
 import type { MemberListVerifier, VerifiedSubmission } from '../signature/member-list-verifier.js';
 import type { AdministrationAdmission } from './administration-admission.js';
+import type { Warning } from '../member/member-cross-checks.js';
 import type { Acceptance, AcceptedMessage, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
 import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
-import { decodePayload } from './payload-decoding.js';
+import { checkPayload, parseEnvelope, parsePayload, type CheckedPayload } from './payload-decoding.js';
 import type { Receipt, ReceiptCounts, ReceiptSigner } from './receipt.js';
+import { membersDigest, repeatOutcome, rulesDigest, type MarkedSnapshot, type SnapshotMark } from './snapshot-repeat.js';
 
 export interface IntakeLimits {
   maxMembers: number;
@@ -31,6 +33,8 @@ export interface IntakeDependencies {
   signer: ReceiptSigner;
   clock: Clock;
   limits: IntakeLimits;
+  /** The gateway's version: part of the rules a repeated snapshot must have gone through (see snapshot-repeat). */
+  gatewayVersion: string;
   /** Whether the authenticated administration may submit now (rate limits); throws a GatewayError if not. */
   admit?: AdministrationAdmission;
   /** Called after a commit that put records in the outbox, so the relay need not wait for its next poll. */
@@ -45,12 +49,38 @@ export interface IntakeResult {
   summary: { administration: string; messageId: string; kind: string; records: number };
 }
 
+/** What a message changes, worked out inside the transaction once replay and order are settled. */
+interface MessageChanges {
+  counts: ReceiptCounts;
+  warnings: Warning[];
+  upserts: Acceptance['upserts'];
+  removals: string[];
+  records: OutboxRecord[];
+  snapshotMark?: SnapshotMark | null;
+}
+
+type Arrangement = NonNullable<ReturnType<ArrangementRegistry['find']>>;
+
+/** A snapshot that repeats the administration's current one (see snapshot-repeat). */
+interface Repeat {
+  list: MemberList;
+  marked: MarkedSnapshot;
+  outcome: NonNullable<ReturnType<typeof repeatOutcome>>;
+}
+
+/** The mark changed between the look outside the transaction and the one inside: take the full path. */
+class RepeatOutdated extends Error {}
+
 /**
  * The story of a submission (ICD 1): verify the signature, decode and validate the payload, check the
  * sender may speak for the administration and that an active MRA exists, prepare the members, check
  * the message's age, then, in one transaction, detect replays and out-of-order messages, compare with
  * the current state, and store the message, the new state and the outbound records together. Only
  * then is a receipt returned; the relay publishes from the outbox.
+ *
+ * A snapshot whose members text repeats the one behind the current state is recognized before its
+ * members are parsed; it goes through every rule that concerns the message itself, and its members
+ * are all unchanged (snapshot-repeat.ts says when this holds).
  */
 export class MemberListIntake {
   constructor(private readonly deps: IntakeDependencies) {}
@@ -62,16 +92,31 @@ export class MemberListIntake {
     let messageId: string | undefined;
     try {
       this.deps.admit?.(verified.administration);
-      const list = this.validate(verified);
+      const checked = checkPayload(verified.payload);
+      const repeat = await this.repeatOf(checked, verified, receivedAt);
+      const list = repeat?.list ?? this.validate(checked, verified);
       messageId = list.messageId;
       const arrangement = this.deps.arrangements.find(list.administration);
       if (!arrangement || !this.deps.arrangements.isActive(list.administration, receivedAt)) {
         throw new GatewayError('mra-not-active', `There is no active MRA with administration ${list.administration}.`);
       }
-      const prepared = prepareMembers(list, arrangement, receivedAt);
-      this.checkIssuedAt(list.issuedAt, receivedAt);
       const source: RecordSource = { messageId: list.messageId, receivedAt: receivedAt.toISOString(), kid: verified.kid, digest, sequence: list.sequence ?? null };
-      const result = await this.deps.store.intake((tx) => this.apply(tx, list, prepared, source, arrangement));
+      let result: IntakeResult | undefined;
+      if (repeat) {
+        this.checkIssuedAt(list.issuedAt, receivedAt);
+        try {
+          result = await this.deps.store.intake((tx) => this.apply(tx, list, source, () => this.repeatChanges(tx, repeat)));
+        } catch (error) {
+          if (!(error instanceof RepeatOutdated)) throw error;
+        }
+      }
+      if (!result) {
+        const full = repeat ? this.validate(checked, verified) : list;
+        const prepared = prepareMembers(full, arrangement, receivedAt);
+        this.checkIssuedAt(full.issuedAt, receivedAt);
+        const mark = full.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement, full.messageId, source.receivedAt) : null;
+        result = await this.deps.store.intake((tx) => this.apply(tx, full, source, () => this.planned(tx, full, prepared, source, arrangement, mark)));
+      }
       if (result.status === 202 && result.summary.records > 0) this.deps.onRecordsQueued?.();
       return result;
     } catch (error) {
@@ -81,8 +126,8 @@ export class MemberListIntake {
     }
   }
 
-  private validate(verified: VerifiedSubmission): MemberList {
-    const payload = decodePayload(verified.payload);
+  private validate(checked: CheckedPayload, verified: VerifiedSubmission): MemberList {
+    const payload = parsePayload(checked);
     const errors = this.deps.validatePayload(payload);
     const list = payload as MemberList;
     if (errors.length === 0 && list.members.length > this.deps.limits.maxMembers) {
@@ -99,6 +144,42 @@ export class MemberListIntake {
     return list;
   }
 
+  /**
+   * The repeat this payload is, if it is one: its members text is that of the administration's marked
+   * snapshot, and its envelope is a valid snapshot of the same administration. Anything else (including
+   * an envelope with errors, which the full path reports exactly) is not a repeat.
+   */
+  private async repeatOf(checked: CheckedPayload, verified: VerifiedSubmission, receivedAt: Date): Promise<Repeat | undefined> {
+    const members = checked.members;
+    const arrangement = this.deps.arrangements.find(verified.administration);
+    if (!members || !arrangement) return undefined;
+    const marked = await this.deps.store.markedSnapshot(verified.administration);
+    const outcome = repeatOutcome(marked, {
+      text: checked.text,
+      members,
+      rulesDigest: rulesDigest(arrangement, this.deps.gatewayVersion),
+      receivedAt,
+      maxMembers: this.deps.limits.maxMembers,
+    });
+    if (!marked || !outcome) return undefined;
+    const envelope = parseEnvelope({ ...checked, members });
+    if (this.deps.validatePayload(envelope).length > 0) return undefined;
+    const list = envelope as MemberList;
+    if (list.kind !== 'snapshot' || list.administration !== verified.administration) return undefined;
+    return { list, marked, outcome };
+  }
+
+  private markFor(checked: CheckedPayload, arrangement: Arrangement, messageId: string, receivedAt: string): SnapshotMark {
+    const members = checked.members!;
+    return {
+      membersDigest: membersDigest(checked.text, members),
+      membersLength: members.end - members.start,
+      rulesDigest: rulesDigest(arrangement, this.deps.gatewayVersion),
+      messageId,
+      receivedAt,
+    };
+  }
+
   private checkIssuedAt(issuedAt: string, receivedAt: Date): void {
     const issued = parseInstant(issuedAt);
     if (Number.isNaN(issued)) throw new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is not an RFC 3339 date-time.`);
@@ -111,13 +192,8 @@ export class MemberListIntake {
     }
   }
 
-  private async apply(
-    tx: IntakeTransaction,
-    list: MemberList,
-    prepared: PreparedMembers,
-    source: RecordSource,
-    arrangement: NonNullable<ReturnType<ArrangementRegistry['find']>>,
-  ): Promise<IntakeResult> {
+  /** Rules 7 and 8 in the transaction, then the changes, the receipt, and everything stored at once. */
+  private async apply(tx: IntakeTransaction, list: MemberList, source: RecordSource, changesOf: () => Promise<MessageChanges>): Promise<IntakeResult> {
     const administration = list.administration;
     const summary = { administration, messageId: list.messageId, kind: list.kind, records: 0 };
     const earlier = await tx.findMessage(administration, list.messageId);
@@ -127,7 +203,59 @@ export class MemberListIntake {
     }
     const cursor = await tx.cursor(administration);
     checkOrder(list, cursor);
+    const { counts, warnings, upserts, removals, records, snapshotMark } = await changesOf();
 
+    const claims = { messageId: list.messageId, administration, receivedAt: source.receivedAt, outcome: 'accepted' as const, counts };
+    const receipt: Receipt = {
+      ...claims,
+      warnings,
+      receipt: await this.deps.signer.sign({ ...claims, kind: list.kind, sequence: source.sequence, digest: source.digest, warnings: warnings.length }),
+    };
+    const message: AcceptedMessage = {
+      administration,
+      messageId: list.messageId,
+      digest: source.digest,
+      kind: list.kind,
+      sequence: source.sequence,
+      issuedAt: list.issuedAt,
+      receivedAt: source.receivedAt,
+      kid: source.kid,
+      receipt,
+    };
+    await tx.accept({
+      message,
+      cursor: {
+        lastSequence: list.sequence !== undefined ? Math.max(list.sequence, cursor.lastSequence ?? 0) : cursor.lastSequence,
+        lastSnapshotIssuedAt: list.kind === 'snapshot' ? list.issuedAt : cursor.lastSnapshotIssuedAt,
+      },
+      upserts,
+      removals,
+      records,
+      ...(snapshotMark !== undefined ? { snapshotMark } : {}),
+    });
+    return { status: 202, receipt, summary: { ...summary, records: records.length } };
+  }
+
+  /** A repeated snapshot changes nothing, provided its mark is still the administration's current one. */
+  private async repeatChanges(tx: IntakeTransaction, repeat: Repeat): Promise<MessageChanges> {
+    const current = await tx.snapshotMark(repeat.list.administration);
+    const expected = repeat.marked.mark;
+    if (!current || current.messageId !== expected.messageId || current.membersDigest !== expected.membersDigest || current.rulesDigest !== expected.rulesDigest) {
+      throw new RepeatOutdated();
+    }
+    return { ...repeat.outcome, upserts: [], removals: [], records: [] };
+  }
+
+  /** The full path: compare the prepared members with the current state, and serialize the records. */
+  private async planned(
+    tx: IntakeTransaction,
+    list: MemberList,
+    prepared: PreparedMembers,
+    source: RecordSource,
+    arrangement: Arrangement,
+    mark: SnapshotMark | null,
+  ): Promise<MessageChanges> {
+    const administration = list.administration;
     const ids = list.kind === 'delta' ? prepared.entries.map((e) => (e.type === 'member' ? e.incoming.member.memberId : e.memberId)) : undefined;
     const fingerprints = await tx.fingerprints(administration, ids);
     const plan = await planChanges(list.kind, prepared.entries, { fingerprints, load: (memberIds) => tx.loadMembers(administration, memberIds) });
@@ -164,34 +292,8 @@ export class MemberListIntake {
         detail: 'The delta removes a member the gateway does not hold; nothing was published for it.',
       })),
     ]);
-    const claims = { messageId: list.messageId, administration, receivedAt: source.receivedAt, outcome: 'accepted' as const, counts };
-    const receipt: Receipt = {
-      ...claims,
-      warnings,
-      receipt: await this.deps.signer.sign({ ...claims, kind: list.kind, sequence: source.sequence, digest: source.digest, warnings: warnings.length }),
-    };
-    const message: AcceptedMessage = {
-      administration,
-      messageId: list.messageId,
-      digest: source.digest,
-      kind: list.kind,
-      sequence: source.sequence,
-      issuedAt: list.issuedAt,
-      receivedAt: source.receivedAt,
-      kid: source.kid,
-      receipt,
-    };
-    await tx.accept({
-      message,
-      cursor: {
-        lastSequence: list.sequence !== undefined ? Math.max(list.sequence, cursor.lastSequence ?? 0) : cursor.lastSequence,
-        lastSnapshotIssuedAt: list.kind === 'snapshot' ? list.issuedAt : cursor.lastSnapshotIssuedAt,
-      },
-      upserts,
-      removals,
-      records,
-    });
-    return { status: 202, receipt, summary: { ...summary, records: records.length } };
+    // A delta changes the state away from any snapshot's members text; a snapshot marks its own.
+    return { counts, warnings, upserts, removals, records, snapshotMark: mark };
   }
 
   private async signRejection(error: GatewayError, verified: VerifiedSubmission, receivedAt: Date, digest: string, messageId: string | undefined): Promise<string> {

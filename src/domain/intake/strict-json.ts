@@ -37,6 +37,12 @@ export interface StrictJsonOptions {
   maxDepth?: number;
 }
 
+/** Where a value lies in the text: `text.slice(start, end)` is its exact source. */
+export interface JsonSpan {
+  start: number;
+  end: number;
+}
+
 /**
  * Parses `text` as JSON, refusing duplicate keys (compared after unescaping, so `"a"` and `"\u0061"`
  * collide), nesting deeper than `maxDepth`, and `__proto__` keys. Throws a StrictJsonError.
@@ -54,9 +60,14 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
  * The checks of parseStrictJson without building the value: throws a StrictJsonError for a duplicate
  * key, excess depth or a `__proto__` key. Syntax is left to JSON.parse; on text that is not JSON this
  * may report nothing.
+ *
+ * With `spanOf`, it also returns where the array or object under that key of the top-level object
+ * lies (the key written without escapes), found in the same pass; undefined when there is none.
  */
-export function checkJsonStructure(text: string, options: StrictJsonOptions = {}): void {
-  new StructureScan(text, options.maxDepth ?? MAX_JSON_DEPTH).run();
+export function checkJsonStructure(text: string, options: StrictJsonOptions & { spanOf?: string } = {}): JsonSpan | undefined {
+  const scan = new StructureScan(text, options.maxDepth ?? MAX_JSON_DEPTH, options.spanOf);
+  scan.run();
+  return scan.span;
 }
 
 const QUOTE = 0x22;
@@ -115,10 +126,15 @@ class StructureScan {
   private stamps = 0;
   private depth = 0;
   private nextBackslash: number;
+  /** spanOf: whether the current top-level key is the one wanted, and where its container opened. */
+  private atSpanKey = false;
+  private spanStart = -1;
+  span: JsonSpan | undefined;
 
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
+    private readonly spanOf?: string,
   ) {
     this.nextBackslash = text.indexOf('\\');
     if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > 1024) throw new RangeError('maxDepth is a whole number in 1..1024');
@@ -144,6 +160,9 @@ class StructureScan {
         if (expectingKey) {
           expectingKey = false;
           this.addKey(i, end);
+          if (this.depth === 1 && this.spanOf !== undefined) this.atSpanKey = end - i - 1 === this.spanOf.length && text.startsWith(this.spanOf, i + 1);
+        } else if (this.depth === 1) {
+          this.atSpanKey = false; // a string value
         }
         i = end;
       } else if (kind === OPEN) {
@@ -151,6 +170,7 @@ class StructureScan {
         if (depth > this.maxDepth) {
           throw new StrictJsonError('too-deep', this.pointer(depth - 1), `nesting deeper than ${this.maxDepth} levels`);
         }
+        if (depth === 2 && this.atSpanKey && this.span === undefined) this.spanStart = i;
         const object = c === OPEN_OBJECT;
         this.isObject[depth] = object;
         this.currentIndex[depth] = 0;
@@ -163,9 +183,11 @@ class StructureScan {
         expectingKey = object;
       } else if (kind === CLOSE) {
         if (this.depth === 0) return; // unbalanced: JSON.parse reports it
+        if (this.depth === 2 && this.spanStart >= 0 && this.span === undefined) this.span = { start: this.spanStart, end: i + 1 };
         this.depth--;
         expectingKey = false;
       } else if (this.isObject[this.depth]) {
+        if (this.depth === 1) this.atSpanKey = false;
         expectingKey = true; // a comma in an object: a key follows
       } else {
         this.currentIndex[this.depth]!++;

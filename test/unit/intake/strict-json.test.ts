@@ -112,3 +112,29 @@ describe('checkJsonStructure', () => {
     expect(() => checkJsonStructure('{}', { maxDepth: 0 })).toThrow(RangeError);
   });
 });
+
+describe('checkJsonStructure spanOf', () => {
+  const spanText = (text: string, key = 'members') => {
+    const span = checkJsonStructure(text, { spanOf: key });
+    return span && text.slice(span.start, span.end);
+  };
+
+  it('finds the exact source of the top-level array, wherever the key is', () => {
+    expect(spanText('{"a":1,"members":[{"x":"]"},[1,2]],"b":{"members":[9]}}')).toBe('[{"x":"]"},[1,2]]');
+    expect(spanText('{ "members" : [ ] , "kind":"snapshot"}')).toBe('[ ]');
+    expect(spanText('{"kind":"x","members":{"a":[1]}}')).toBe('{"a":[1]}');
+  });
+
+  it('finds nothing for a scalar value, a nested key, a key in a string or an escaped key', () => {
+    expect(spanText('{"members":"[1]","b":[2]}')).toBeUndefined();
+    expect(spanText('{"members":7,"b":[2]}')).toBeUndefined();
+    expect(spanText('{"a":{"members":[1]}}')).toBeUndefined();
+    expect(spanText('{"a":"\\"members\\":[1]","b":[2]}')).toBeUndefined();
+    expect(spanText('{"\\u006dembers":[1]}')).toBeUndefined();
+    expect(spanText('[{"members":[1]}]')).toBeUndefined();
+  });
+
+  it('still refuses what it refuses without spanOf', () => {
+    expect(() => checkJsonStructure('{"members":[{"a":1,"a":2}]}', { spanOf: 'members' })).toThrow(StrictJsonError);
+  });
+});
