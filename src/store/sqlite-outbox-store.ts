@@ -53,6 +53,8 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   pending(afterSeq: number, limit: number): Promise<PendingRecord[]> {
+    // The relay asks after every commit and confirm; most often nothing durable lies beyond its cursor.
+    if (afterSeq >= this.watermark.durableSeq) return Promise.resolve([]);
     return this.database.exclusive(() =>
       (this.pendingStatement.all(afterSeq, this.watermark.durableSeq, limit) as OutboxRow[]).map((row) => ({
         seq: row.seq,
