@@ -1,19 +1,10 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { temporaryDirectories } from '../../support/temp-dirs.js';
 import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function dataDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sqlite-database-'));
-  dirs.push(dir);
-  return dir;
-}
+const dataDir = temporaryDirectories('sqlite-database-');
 
 describe('SQLite store file', () => {
   it('creates a new store with 16 KiB pages in WAL mode', async () => {

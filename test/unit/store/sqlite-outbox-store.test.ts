@@ -1,22 +1,12 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { temporaryDirectories } from '../../support/temp-dirs.js';
 import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
 import { migrations } from '../../../src/store/sqlite-migrations.js';
 import { SqliteOutboxStore } from '../../../src/store/sqlite-outbox-store.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function dataDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'outbox-store-'));
-  dirs.push(dir);
-  return dir;
-}
+const dataDir = temporaryDirectories('outbox-store-');
 
 const DAY = 86_400_000;
 
