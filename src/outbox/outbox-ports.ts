@@ -1,17 +1,9 @@
-import type { ChangeKind } from '../domain/member/member-changes.js';
+import type { OutboxRecord } from '../domain/intake/intake-store.js';
 
-/** A record in the outbox that the broker has not confirmed yet. */
-export interface PendingRecord {
+/** A record in the outbox that the broker has not confirmed yet: what the intake wrote, and where. */
+export interface PendingRecord extends OutboxRecord {
   /** Outbox position: records are published in this order. */
   seq: number;
-  eventId: string;
-  administration: string;
-  memberKey: string;
-  change: ChangeKind;
-  routingKey: string;
-  occurredAt: string;
-  /** The record's JSON. */
-  body: string;
 }
 
 export interface OutboxBacklog {

@@ -106,9 +106,10 @@ export class SqliteIntakeStore implements IntakeStore {
     return result;
   }
 
-  markedSnapshot(administration: string): Promise<MarkedSnapshot | undefined> {
+  markedSnapshot(administration: string, membersLength: number): Promise<MarkedSnapshot | undefined> {
     return this.database.exclusive(() => {
       const mark = this.statements.snapshotMark.get(administration) as SnapshotMark | undefined;
+      if (mark?.membersLength !== membersLength) return undefined;
       const message = mark && (this.statements.findMessage.get(administration, mark.messageId) as MessageRow | undefined);
       return mark && message ? { mark, receipt: toAcceptedMessage(message).receipt } : undefined;
     });

@@ -66,6 +66,10 @@ export interface IntakeTransaction {
  */
 export interface IntakeStore {
   intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T>;
-  /** The administration's snapshot mark and its receipt, read outside any transaction (a hint: check again inside). */
-  markedSnapshot(administration: string): Promise<MarkedSnapshot | undefined>;
+  /**
+   * The administration's snapshot mark and its receipt, if its members text is `membersLength`
+   * characters long (most submissions are not repeats; this keeps them from loading a receipt). Read
+   * outside any transaction: a hint, checked again inside.
+   */
+  markedSnapshot(administration: string, membersLength: number): Promise<MarkedSnapshot | undefined>;
 }

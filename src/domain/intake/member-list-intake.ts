@@ -153,7 +153,7 @@ export class MemberListIntake {
     const members = checked.members;
     const arrangement = this.deps.arrangements.find(verified.administration);
     if (!members || !arrangement) return undefined;
-    const marked = await this.deps.store.markedSnapshot(verified.administration);
+    const marked = await this.deps.store.markedSnapshot(verified.administration, members.end - members.start);
     const outcome = repeatOutcome(marked, {
       text: checked.text,
       members,

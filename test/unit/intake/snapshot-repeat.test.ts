@@ -20,8 +20,8 @@ class MemoryIntakeStore implements IntakeStore {
     private readonly markInside: SnapshotMark | undefined,
     private readonly fingerprints: Map<string, string>,
   ) {}
-  async markedSnapshot() {
-    return this.markOutside;
+  async markedSnapshot(_administration: string, membersLength: number) {
+    return this.markOutside?.mark.membersLength === membersLength ? this.markOutside : undefined;
   }
   async intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
     const tx: IntakeTransaction = {
