@@ -106,12 +106,18 @@ function isCalendarDate(value: string): boolean {
   return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
 }
 
+/**
+ * A reason is stored trimmed, so its length is measured trimmed: white space around it neither counts
+ * nor fills it. Characters are code points, as JSON Schema's maxLength counts them.
+ */
 function requiredReason(value: unknown, errors: ProblemItem[]): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_REASON) {
-    errors.push({ pointer: '/reason', detail: `is required: a string of 1 to ${MAX_REASON} characters saying why` });
+  const reason = typeof value === 'string' ? value.trim() : '';
+  const length = [...reason].length;
+  if (length === 0 || length > MAX_REASON) {
+    errors.push({ pointer: '/reason', detail: `is required: a string of 1 to ${MAX_REASON} characters (not counting white space around it) saying why` });
     return '';
   }
-  return value.trim();
+  return reason;
 }
 
 function wholeNumber(value: unknown, pointer: string, min: number, max: number, errors: ProblemItem[]): number | undefined {

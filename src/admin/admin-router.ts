@@ -37,65 +37,65 @@ export function adminRouter(api: AdminApi): Router {
   const router = Router();
   router.use(authenticate(api.authenticator), requireJsonBody, express.json({ limit: MAX_ADMIN_BODY }));
 
-  router.get('/administrations', role('arrangements'), async (_req, res) => {
+  // Each route is registered through `on`, which also notes its method for the path's 405 answer.
+  const methods = new Map<string, string[]>();
+  const on = (method: 'get' | 'post' | 'patch', path: string, ...handlers: RequestHandler[]) => {
+    router[method](path, ...handlers);
+    // Express answers HEAD with the GET route (headers only), so HEAD is allowed wherever GET is.
+    const names = method === 'get' ? ['GET', 'HEAD'] : [method.toUpperCase()];
+    methods.set(path, [...(methods.get(path) ?? []), ...names]);
+  };
+
+  on('get', '/administrations', role('arrangements'), async (_req, res) => {
     res.json({ administrations: await api.arrangements.list() });
   });
-  router.get('/administrations/:code', role('arrangements'), async (req, res) => {
+  on('get', '/administrations/:code', role('arrangements'), async (req, res) => {
     res.json(await api.arrangements.get(param(req, 'code')));
   });
-  router.patch('/administrations/:code', role('arrangements'), async (req, res) => {
+  on('patch', '/administrations/:code', role('arrangements'), async (req, res) => {
     res.json(await api.arrangements.changeStatus(actor(res), param(req, 'code'), readStatusChangeRequest(req.body)));
   });
-  router.get('/administrations/:code/keys', role('keys'), async (req, res) => {
+  on('get', '/administrations/:code/keys', role('keys'), async (req, res) => {
     const code = param(req, 'code');
     res.json({ administration: code, keys: await api.partnerKeys.list(code) });
   });
-  router.post('/administrations/:code/keys', role('keys'), async (req, res) => {
+  on('post', '/administrations/:code/keys', role('keys'), async (req, res) => {
     res.status(201).json(await api.partnerKeys.add(actor(res), param(req, 'code'), readAddKeyRequest(req.body)));
   });
-  router.post('/administrations/:code/keys/:kid/retire', role('keys'), async (req, res) => {
+  on('post', '/administrations/:code/keys/:kid/retire', role('keys'), async (req, res) => {
     const { notAfter } = readRetireRequest(req.body);
     res.json(await api.partnerKeys.retire(actor(res), param(req, 'code'), param(req, 'kid'), notAfter));
   });
-  router.post('/administrations/:code/keys/:kid/revoke', role('keys'), async (req, res) => {
+  on('post', '/administrations/:code/keys/:kid/revoke', role('keys'), async (req, res) => {
     const { reason } = readRevokeRequest(req.body);
     res.json(await api.partnerKeys.revoke(actor(res), param(req, 'code'), param(req, 'kid'), reason));
   });
-  router.get('/receipt-keys', role('receipt-keys'), async (_req, res) => {
+  on('get', '/receipt-keys', role('receipt-keys'), async (_req, res) => {
     res.json(await api.receiptKeys.list());
   });
-  router.post('/receipt-keys/rotate', role('receipt-keys'), async (req, res) => {
+  on('post', '/receipt-keys/rotate', role('receipt-keys'), async (req, res) => {
     readEmptyRequest(req.body);
     res.status(201).json(await api.receiptKeys.rotate(actor(res)));
   });
-  router.post('/receipt-keys/:kid/retire', role('receipt-keys'), async (req, res) => {
+  on('post', '/receipt-keys/:kid/retire', role('receipt-keys'), async (req, res) => {
     readEmptyRequest(req.body);
     res.json(await api.receiptKeys.retire(actor(res), param(req, 'kid')));
   });
-  router.get('/audit', role('audit'), async (req, res) => {
+  on('get', '/audit', role('audit'), async (req, res) => {
     const { after, limit } = readAuditQuery(req.query);
     res.json(await api.audit.page(after, limit));
   });
 
-  // The audit log in particular has no way to change it: PUT, PATCH and DELETE are 405 like any other.
-  const allowed: Record<string, string> = {
-    '/administrations': 'GET',
-    '/administrations/:code': 'GET, PATCH',
-    '/administrations/:code/keys': 'GET, POST',
-    '/administrations/:code/keys/:kid/retire': 'POST',
-    '/administrations/:code/keys/:kid/revoke': 'POST',
-    '/receipt-keys': 'GET',
-    '/receipt-keys/rotate': 'POST',
-    '/receipt-keys/:kid/retire': 'POST',
-    '/audit': 'GET',
-  };
-  for (const [path, methods] of Object.entries(allowed)) {
+  // Any other method on these paths is 405 with the methods that do answer. The audit log in particular
+  // has no way to change it: PUT, PATCH and DELETE are 405 like any other.
+  for (const [path, names] of methods) {
+    const allow = names.join(', ');
     router.all(path, (req, res) => {
-      res.set('Allow', methods);
-      throw new GatewayError('method-not-allowed', `${req.method} is not supported here (allowed: ${methods}).`);
+      res.set('Allow', allow);
+      throw new GatewayError('method-not-allowed', `${req.method} is not supported here (allowed: ${allow}).`);
     });
   }
-  router.use(badJsonBody);
+  router.use(adminBodyErrors);
   return router;
 }
 
@@ -132,13 +132,23 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** body-parser's JSON syntax errors become 400s; everything else goes to the gateway's problem handler. */
-const badJsonBody: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
-  if (typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'entity.parse.failed') {
-    next(new GatewayError('invalid-request', 'The request body is not valid JSON.'));
-    return;
-  }
-  next(error);
+/** What body-parser reports for a body that is not JSON, or not received completely, in the admin API's terms. */
+const BODY_ERRORS: Record<string, string> = {
+  'entity.parse.failed': 'The request body is not valid JSON.',
+  'request.aborted': 'The request body was not received completely.',
+  'request.size.invalid': 'The request body was not received completely.',
+  'stream.encoding.set': 'The request body was not received completely.',
+};
+
+/**
+ * body-parser's errors for a bad body become the admin API's 400 `invalid-request` (the gateway-wide
+ * handler would call an incomplete body `malformed-jws`, the partner API's problem); size, encoding and
+ * charset problems, and everything else, go on to the gateway's problem handler.
+ */
+const adminBodyErrors: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  const detail = typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined;
+  next(detail === undefined ? error : new GatewayError('invalid-request', detail));
 };
 
 function actor(res: Response): AdminActor {

@@ -16,7 +16,11 @@ export interface ArrangementStatusChange {
   status: ArrangementStatus;
   reason: string;
   changedAt: Date;
-  /** `kid/sub` of the administrator. */
+  /**
+   * The administrator, as the store's single column keeps it: JSON `{"kid","sub"}` (changes stored by
+   * earlier versions: `<sub> (key <kid>)`). ArrangementAdmin writes and reads it; the API shows it as
+   * two fields.
+   */
   changedBy: string;
 }
 

@@ -19,7 +19,13 @@ export interface ArrangementView {
   /** Whether a member list from this administration would be accepted now. */
   acceptingSubmissions: boolean;
   /** The administrator's change that set `status`, if any. */
-  statusChange: { reason: string; changedAt: string; changedBy: string } | null;
+  statusChange: { reason: string; changedAt: string; changedBy: StatusChanger } | null;
+}
+
+/** Who made a status change: the admin key that signed the token and the token's sub (as an audit entry's actor). */
+export interface StatusChanger {
+  kid: string;
+  sub: string;
 }
 
 export interface ArrangementAdminDependencies {
@@ -52,7 +58,8 @@ export class ArrangementAdmin {
 
   async get(code: string): Promise<ArrangementView> {
     this.requireKnown(code);
-    const change = await this.deps.store.transaction((tx) => tx.arrangementStatus(code));
+    // A read: outside any transaction, so it never waits for or takes the write lock (one row per administration at most).
+    const change = (await this.deps.store.arrangementStatuses()).find((c) => c.administration === code);
     return this.view(code, change, this.deps.clock.now());
   }
 
@@ -66,7 +73,7 @@ export class ArrangementAdmin {
         const previous = await tx.arrangementStatus(code);
         const from = previous?.status ?? arrangements.configuredStatus(code)!;
         checkStatusChange(code, from, request.status);
-        const change: ArrangementStatusChange = { administration: code, status: request.status, reason: request.reason, changedAt: at, changedBy: `${actor.sub} (key ${actor.kid})` };
+        const change: ArrangementStatusChange = { administration: code, status: request.status, reason: request.reason, changedAt: at, changedBy: storedChanger(actor) };
         await tx.setArrangementStatus(change);
         // Applied inside the transaction, so concurrent changes reach the registry in commit order.
         arrangements.applyStatus(code, request.status);
@@ -101,7 +108,30 @@ export class ArrangementAdmin {
       status: a.status,
       configuredStatus: this.deps.arrangements.configuredStatus(code)!,
       acceptingSubmissions: this.deps.arrangements.isActive(code, now),
-      statusChange: change ? { reason: change.reason, changedAt: change.changedAt.toISOString(), changedBy: change.changedBy } : null,
+      statusChange: change ? { reason: change.reason, changedAt: change.changedAt.toISOString(), changedBy: changerOf(change.changedBy) } : null,
     };
   }
+}
+
+/** The administrator as the store's changed_by column keeps it: JSON, so that neither part can be misread. */
+function storedChanger(actor: AdminActor): string {
+  return JSON.stringify({ kid: actor.kid, sub: actor.sub } satisfies StatusChanger);
+}
+
+/** Earlier versions stored `<sub> (key <kid>)`; the kid (from admin-keys.json) is what follows the last " (key ". */
+const LEGACY_CHANGER = /^([\s\S]*) \(key ([\s\S]*)\)$/;
+
+/** Reads changed_by back into its two parts, in the form this version writes or the one earlier versions wrote. */
+function changerOf(stored: string): StatusChanger {
+  if (stored.startsWith('{')) {
+    try {
+      const { kid, sub } = JSON.parse(stored) as Partial<Record<keyof StatusChanger, unknown>>;
+      if (typeof kid === 'string' && typeof sub === 'string') return { kid, sub };
+    } catch {
+      // Not this version's JSON: a legacy value whose sub starts with "{".
+    }
+  }
+  const legacy = LEGACY_CHANGER.exec(stored);
+  // Only ArrangementAdmin writes the column, always in one of the two forms; anything else is shown as the sub.
+  return legacy ? { kid: legacy[2]!, sub: legacy[1]! } : { kid: '', sub: stored };
 }

@@ -1,13 +1,12 @@
 import type { JWK } from 'jose';
-import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { ArrangementRegistry } from '../domain/arrangement.js';
 import type { Clock } from '../domain/clock.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { partnerKeyState, type PartnerKey, type PartnerKeyState } from '../domain/partner-key.js';
-import { checkPartnerJwk } from '../domain/partner-key-policy.js';
 import type { AdminActor, AdminStore, AdminTransaction } from './admin-store.js';
 import type { AddKeyRequest } from './admin-requests.js';
 import type { AuditLog } from './audit-log.js';
+import { registrablePartnerJwk } from './partner-jwk.js';
 
 /** A partner key as the admin API shows it: the public JWK, its window, and its state now. */
 export interface PartnerKeyView {
@@ -21,17 +20,22 @@ export interface PartnerKeyView {
   addedAt: string;
 }
 
+/** Reads an administration's keys outside any transaction (SqlitePartnerKeyStore), oldest first. */
+export interface PartnerKeyReader {
+  list(administration: string): Promise<PartnerKey[]>;
+}
+
 export interface PartnerKeyAdminDependencies {
   arrangements: ArrangementRegistry;
+  /** Changes, each in one transaction with its audit entry. */
   store: AdminStore;
+  /** Listing, which takes no write lock. */
+  keys: PartnerKeyReader;
   audit: AuditLog;
   clock: Clock;
   /** The partner algorithm allowlist (JWS_ALGORITHMS): a key no allowed algorithm can use is refused. */
   allowedAlgorithms: readonly string[];
 }
-
-/** The JWK members a registered key keeps; others (key_ops, ext, x5c ...) could only get in the way. */
-const KEPT_MEMBERS = ['kty', 'kid', 'use', 'alg', 'crv', 'x', 'y', 'n', 'e'] as const;
 
 /**
  * Partner key lifecycle per administration (ICD 3): add, list, retire at a future time (the old and the
@@ -43,13 +47,14 @@ export class PartnerKeyAdmin {
 
   async list(code: string): Promise<PartnerKeyView[]> {
     this.requireAdministration(code);
+    const keys = await this.deps.keys.list(code);
     const now = this.deps.clock.now();
-    return this.deps.store.transaction(async (tx) => (await tx.partnerKeys(code)).map((key) => view(key, now)));
+    return keys.map((key) => view(key, now));
   }
 
   async add(actor: AdminActor, code: string, request: AddKeyRequest): Promise<PartnerKeyView> {
     this.requireAdministration(code);
-    const jwk = publicJwk(checkPartnerJwk(request.jwk, this.deps.allowedAlgorithms));
+    const jwk = registrablePartnerJwk(request.jwk, this.deps.allowedAlgorithms);
     const now = this.deps.clock.now();
     if (request.notAfter && request.notAfter.getTime() <= now.getTime()) throw invalidTime('/notAfter', 'must be in the future: a key that has already expired cannot be added');
     if (request.notBefore && request.notAfter && request.notAfter.getTime() <= request.notBefore.getTime()) throw invalidTime('/notAfter', 'must be after notBefore');
@@ -64,15 +69,31 @@ export class PartnerKeyAdmin {
     });
   }
 
-  /** Sets the time the key stops verifying; until then it keeps working beside its successor. */
+  /**
+   * Sets the time a key in use stops verifying; until then it keeps working beside its successor.
+   * Retiring only ever shortens a key's life: a key already retiring can have its end brought earlier,
+   * never later (an extension is refused, not applied). A pending key is not in use yet, so there is
+   * nothing to retire: during a rollover it is usually the successor, and ending it would open a gap.
+   */
   async retire(actor: AdminActor, code: string, kid: string, notAfter: Date): Promise<PartnerKeyView> {
     this.requireAdministration(code);
     return this.deps.audit.change(actor, async (tx, at) => {
       const key = await this.existingKey(tx, code, kid);
       const state = partnerKeyState(key, at);
       if (state === 'revoked' || state === 'expired') throw new GatewayError('invalid-state-transition', `Key "${kid}" of ${code} is already ${state}.`);
+      if (state === 'pending') {
+        throw new GatewayError(
+          'invalid-state-transition',
+          `Key "${kid}" of ${code} is pending (accepted from ${iso(key.notBefore)}): only a key in use can be retired. Retire it once it is active, or revoke it if it must never be used.`,
+        );
+      }
+      if (key.notAfter && notAfter.getTime() >= key.notAfter.getTime()) {
+        throw new GatewayError(
+          'invalid-state-transition',
+          `Key "${kid}" of ${code} is already retiring at ${iso(key.notAfter)}: retiring can bring that time earlier, never keep or move it later.`,
+        );
+      }
       if (notAfter.getTime() <= at.getTime()) throw invalidTime('/notAfter', 'must be in the future, to leave an overlap window; revoke the key to stop it at once');
-      if (key.notBefore && notAfter.getTime() <= key.notBefore.getTime()) throw invalidTime('/notAfter', 'must be after the key\'s notBefore');
       const retired = { ...key, notAfter };
       await tx.updatePartnerKey(retired);
       return { action: 'partner-key.retire', administration: code, kid, before: lifecycle(key, at), after: lifecycle(retired, at), result: view(retired, at) };
@@ -100,19 +121,6 @@ export class PartnerKeyAdmin {
     if (!key) throw new GatewayError('partner-key-not-found', `${code} has no key with kid "${kid}".`);
     return key;
   }
-}
-
-/** The checked key reduced to its public members, after proving the numbers form a key. */
-function publicJwk(checked: JWK & { kid: string }): JWK & { kid: string } {
-  try {
-    // The policy checks members; importing proves the rest (an EC point on its curve, a sane modulus).
-    createPublicKey({ key: checked as JsonWebKey, format: 'jwk' });
-  } catch {
-    throw new GatewayError('invalid-partner-key', 'Partner key refused: the key parameters do not form a valid public key.');
-  }
-  const kept: Record<string, unknown> = {};
-  for (const member of KEPT_MEMBERS) if (checked[member] !== undefined) kept[member] = checked[member];
-  return kept as JWK & { kid: string };
 }
 
 function invalidTime(pointer: string, detail: string): GatewayError {

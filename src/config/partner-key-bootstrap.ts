@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'winston';
+import { registrablePartnerJwk } from '../admin/partner-jwk.js';
 import type { ArrangementRegistry } from '../domain/arrangement.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import type { PartnerKey } from '../domain/partner-key.js';
-import { checkPartnerJwk } from '../domain/partner-key-policy.js';
 import type { SqlitePartnerKeyStore } from '../store/sqlite-partner-key-store.js';
 import { ConfigError } from './app-config.js';
 
@@ -12,7 +12,8 @@ import { ConfigError } from './app-config.js';
  * Imports CONFIG_DIR/partner-keys/<CODE>.json (a JWK Set per administration) into the store, for each
  * administration that has no keys yet. Once an administration has keys, the store is the truth and
  * the file is ignored, so a key revoked by an administrator never comes back from the file. A key may
- * carry "notBefore"/"notAfter" (RFC 3339) beside its JWK members.
+ * carry "notBefore"/"notAfter" (RFC 3339) beside its JWK members. Each key is checked and reduced to
+ * its public members exactly as a key registered through the admin API, so both are stored alike.
  */
 export async function importBootstrapPartnerKeys(
   configDir: string,
@@ -50,7 +51,7 @@ function toPartnerKey(administration: string, entry: unknown, field: string, all
   const { notBefore, notAfter, ...jwk } = (entry ?? {}) as Record<string, unknown>;
   let checked;
   try {
-    checked = checkPartnerJwk(jwk, allowedAlgorithms);
+    checked = registrablePartnerJwk(jwk, allowedAlgorithms);
   } catch (error) {
     throw new ConfigError(field, error instanceof GatewayError ? error.message : String(error));
   }

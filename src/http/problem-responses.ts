@@ -64,6 +64,7 @@ function fromBodyParser(error: unknown): GatewayError | undefined {
       return new GatewayError('unsupported-media-type', 'Unsupported content encoding; send identity, gzip or deflate.');
     case 'charset.unsupported':
       return new GatewayError('unsupported-media-type', 'Unsupported charset; send UTF-8.');
+    // The partner API's problem for a body it could not read; the admin router answers these with its own.
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':

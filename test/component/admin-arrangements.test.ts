@@ -46,6 +46,9 @@ describe('arrangement status through the admin API', () => {
     const suspended = await call('patch', '/administrations/EU', { status: 'suspended', reason: 'Joint review of the AEO programme' });
     expect(suspended.status).toBe(200);
     expect(suspended.body).toMatchObject({ code: 'EU', status: 'suspended', configuredStatus: 'active', acceptingSubmissions: false, statusChange: { reason: 'Joint review of the AEO programme' } });
+    // Who changed it: the token's sub and the admin key, as two fields (as the audit log's actor).
+    expect((suspended.body as { statusChange: { changedBy: unknown } }).statusChange.changedBy).toEqual({ kid: admin.kid, sub: 'test-admin' });
+    expect(((await call('get', '/administrations/EU')).body as { statusChange: { changedBy: unknown } }).statusChange.changedBy).toEqual({ kid: admin.kid, sub: 'test-admin' });
     await expectSubmission(403, 'mra-not-active');
 
     const reinstated = await call('patch', '/administrations/EU', { status: 'active', reason: 'Review completed' });
@@ -100,11 +103,18 @@ describe('arrangement status through the admin API', () => {
   });
 
   it('keeps the status changes over mras.json across a restart on the same DATA_DIR', async () => {
+    // A change stored by an earlier version, whose changed_by column holds "<sub> (key <kid>)".
+    const legacy = "INSERT INTO arrangement_status (administration, status, reason, changed_at, changed_by) VALUES ('JP', 'suspended', 'stored earlier', 0, 'carol (key 1) (key carol-2025)')";
+    test.gateway.database.db.prepare(legacy).run();
     await test.stop();
     test = await startTestGateway({ reuse: test });
     await expectSubmission(403, 'mra-not-active');
     const eu = await call('get', '/administrations/EU');
-    expect(eu.body).toMatchObject({ status: 'terminated', configuredStatus: 'active', statusChange: { reason: 'Arrangement ended by the parties' } });
+    expect(eu.body).toMatchObject({ status: 'terminated', configuredStatus: 'active', statusChange: { reason: 'Arrangement ended by the parties', changedBy: { kid: admin.kid, sub: 'test-admin' } } });
+    const jp = await call('get', '/administrations/JP');
+    expect(jp.body).toMatchObject({ status: 'suspended', statusChange: { reason: 'stored earlier', changedBy: { kid: 'carol-2025', sub: 'carol (key 1)' } } });
+    // Reading does not rewrite what is stored.
+    expect(test.gateway.database.db.prepare("SELECT changed_by FROM arrangement_status WHERE administration = 'JP'").get()).toEqual({ changed_by: 'carol (key 1) (key carol-2025)' });
     const gb = await call('get', '/administrations/GB');
     expect(gb.body).toMatchObject({ status: 'active', configuredStatus: 'suspended', acceptingSubmissions: true });
     const reinstate = await call('patch', '/administrations/EU', { status: 'active', reason: 'after restart' });

@@ -244,3 +244,72 @@ describe('partner key lifecycle through the admin API', () => {
     expect(replay.body).toMatchObject({ type: problem('unauthorized') });
   });
 });
+
+describe('retiring a key that already has an end, or is not in use yet', () => {
+  const clock = new TestClock();
+  let admin: AdminSigningKey;
+  let inUse: PartnerSigningKey;
+  let scheduled: PartnerSigningKey;
+  let test: TestGateway;
+
+  beforeAll(async () => {
+    admin = await createAdminKey();
+    [inUse, scheduled] = await Promise.all([createPartnerKey('EU'), createPartnerKey('EU')]);
+    test = await startTestGateway({ keys: [inUse], adminKeys: [admin.publicJwk], options: { clock } });
+  });
+
+  afterAll(async () => {
+    await disposeTestGateway(test);
+  });
+
+  const call = (method: 'get' | 'post', path: string, body?: object) => adminCall(test.http, admin, method, path, body, { now: clock.now() });
+  const at = (minutes: number) => new Date(clock.now().getTime() + minutes * MINUTE).toISOString();
+  const keyOf = async (kid: string) => ((await call('get', '/administrations/EU/keys')).body as { keys: KeyView[] }).keys.find((k) => k.kid === kid)!;
+  const retire = (kid: string, notAfter: string) => call('post', `/administrations/EU/keys/${kid}/retire`, { notAfter });
+  const retirements = async () => ((await call('get', '/audit')).body as { entries: AuditEntryBody[] }).entries.filter((e) => e.action === 'partner-key.retire');
+
+  let first: string;
+
+  it('never moves the end of a retiring key later: the same or a later notAfter is 409, and nothing changes', async () => {
+    first = at(30);
+    expect((await retire(inUse.kid, first)).status).toBe(200);
+    for (const notAfter of [at(60), first]) {
+      const response = await retire(inUse.kid, notAfter);
+      expect({ notAfter, status: response.status, type: (response.body as { type: string }).type }).toEqual({ notAfter, status: 409, type: problem('invalid-state-transition') });
+      expect((response.body as { detail: string }).detail).toContain(first);
+    }
+    expect(await keyOf(inUse.kid)).toMatchObject({ state: 'retiring', notAfter: first });
+    expect(await retirements()).toHaveLength(1);
+  });
+
+  it('brings the end of a retiring key earlier, still in the future', async () => {
+    const sooner = at(10);
+    const response = await retire(inUse.kid, sooner);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ state: 'retiring', notAfter: sooner });
+    const entry = (await retirements()).at(-1)!;
+    expect(entry.before).toMatchObject({ state: 'retiring', notAfter: first });
+    expect(entry.after).toMatchObject({ state: 'retiring', notAfter: sooner });
+    expect((await retire(inUse.kid, '2020-01-01T00:00:00Z')).status).toBe(400);
+    expect((await submitSignedList(test.http, inUse)).status).toBe(202);
+  });
+
+  it('refuses to retire a pending key (not in use yet) with 409, leaving its window as it is', async () => {
+    const notBefore = at(60);
+    expect((await call('post', '/administrations/EU/keys', { jwk: scheduled.publicJwk, notBefore })).status).toBe(201);
+    const before = (await retirements()).length;
+    for (const notAfter of [at(120), at(30)]) {
+      const response = await retire(scheduled.kid, notAfter);
+      expect({ notAfter, status: response.status, type: (response.body as { type: string }).type }).toEqual({ notAfter, status: 409, type: problem('invalid-state-transition') });
+      expect((response.body as { detail: string }).detail).toMatch(/pending/);
+    }
+    expect(await keyOf(scheduled.kid)).toMatchObject({ state: 'pending', notBefore, notAfter: null });
+    expect(await retirements()).toHaveLength(before);
+
+    // Once it is in use, it can be retired like any other key.
+    clock.advance(61 * MINUTE);
+    const end = at(30);
+    expect((await retire(scheduled.kid, end)).status).toBe(200);
+    expect(await keyOf(scheduled.kid)).toMatchObject({ state: 'retiring', notAfter: end });
+  });
+});

@@ -35,6 +35,9 @@ describe('admin request readers', () => {
     { name: 'a revocation with a reason too long', read: () => readRevokeRequest({ reason: 'x'.repeat(1001) }), pointers: ['/reason'] },
     { name: 'a status that does not exist', read: () => readStatusChangeRequest({ status: 'paused', reason: 'x' }), pointers: ['/status'] },
     { name: 'a status change without reason', read: () => readStatusChangeRequest({ status: 'suspended' }), pointers: ['/reason'] },
+    { name: 'a status change with a blank reason', read: () => readStatusChangeRequest({ status: 'suspended', reason: '\t \u00a0' }), pointers: ['/reason'] },
+    { name: 'a status change with a reason too long once trimmed', read: () => readStatusChangeRequest({ status: 'suspended', reason: ` ${'x'.repeat(1001)} ` }), pointers: ['/reason'] },
+    { name: 'a revocation with a reason that is not a string', read: () => readRevokeRequest({ reason: 42 }), pointers: ['/reason'] },
     { name: 'a body where none is taken', read: () => readEmptyRequest({ force: true }), pointers: ['/force'] },
     { name: 'an audit limit of 0', read: () => readAuditQuery({ limit: '0' }), pointers: ['/limit'] },
     { name: 'an audit limit over 500', read: () => readAuditQuery({ limit: '501' }), pointers: ['/limit'] },
@@ -50,6 +53,17 @@ describe('admin request readers', () => {
       if (pointers.length > 0) expect(problem.pointers).toEqual(pointers);
     });
   }
+
+  it('measures a reason after trimming it, for every body with a reason', () => {
+    const longest = 'x'.repeat(1000);
+    const padded = `${' '.repeat(20)}${longest}\n${' '.repeat(20)}`;
+    expect(readRevokeRequest({ reason: padded })).toEqual({ reason: longest });
+    expect(readStatusChangeRequest({ status: 'suspended', reason: padded })).toEqual({ status: 'suspended', reason: longest });
+    expect(readRevokeRequest({ reason: '   x   ' })).toEqual({ reason: 'x' });
+    // Characters are code points (as JSON Schema counts them), not UTF-16 units.
+    expect(readRevokeRequest({ reason: '\u{1F511}'.repeat(1000) }).reason).toHaveLength(2000);
+    expect(problemOf(() => readRevokeRequest({ reason: '\u{1F511}'.repeat(1001) }))).toMatchObject({ code: 'invalid-request', pointers: ['/reason'] });
+  });
 
   it('reads the other bodies and the audit query', () => {
     expect(readRetireRequest({ notAfter: '2030-01-01T00:00:00.000Z' })).toEqual({ notAfter: new Date('2030-01-01T00:00:00Z') });
