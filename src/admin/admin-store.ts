@@ -56,7 +56,6 @@ export interface AuditEntry extends AuditDraft {
  * and its audit entry are committed together or not at all: there is never an unaudited change.
  */
 export interface AdminTransaction {
-  partnerKeys(administration: string): Promise<PartnerKey[]>;
   partnerKey(administration: string, kid: string): Promise<PartnerKey | undefined>;
   addPartnerKey(key: PartnerKey): Promise<void>;
   /** Writes a key's notAfter and revocation (the only parts of a key that ever change). */
@@ -74,8 +73,13 @@ export interface AdminTransaction {
 export interface AdminStore {
   /** Runs `work` as one write transaction: it commits when `work` resolves, and rolls back when it throws. */
   transaction<T>(work: (tx: AdminTransaction) => Promise<T>): Promise<T>;
-  /** Every status change in force, for the registry at start-up. */
+  // Reads outside any transaction: they neither wait for nor take the write lock.
+  /** Every status change in force (the registry at start-up, and the arrangement views). */
   arrangementStatuses(): Promise<ArrangementStatusChange[]>;
+  /** An administration's partner keys, oldest first. */
+  partnerKeys(administration: string): Promise<PartnerKey[]>;
+  /** Every receipt key, retired or not, newest first. */
+  receiptKeys(): Promise<StoredReceiptKey[]>;
   /** Up to `limit` audit entries with `seq` above `after`, oldest first. */
   auditEntries(after: number, limit: number): Promise<AuditEntry[]>;
 }

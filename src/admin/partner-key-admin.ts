@@ -20,17 +20,10 @@ export interface PartnerKeyView {
   addedAt: string;
 }
 
-/** Reads an administration's keys outside any transaction (SqlitePartnerKeyStore), oldest first. */
-export interface PartnerKeyReader {
-  list(administration: string): Promise<PartnerKey[]>;
-}
-
 export interface PartnerKeyAdminDependencies {
   arrangements: ArrangementRegistry;
-  /** Changes, each in one transaction with its audit entry. */
+  /** Changes, each in one transaction with its audit entry; listing without one. */
   store: AdminStore;
-  /** Listing, which takes no write lock. */
-  keys: PartnerKeyReader;
   audit: AuditLog;
   clock: Clock;
   /** The partner algorithm allowlist (JWS_ALGORITHMS): a key no allowed algorithm can use is refused. */
@@ -47,7 +40,7 @@ export class PartnerKeyAdmin {
 
   async list(code: string): Promise<PartnerKeyView[]> {
     this.requireAdministration(code);
-    const keys = await this.deps.keys.list(code);
+    const keys = await this.deps.store.partnerKeys(code);
     const now = this.deps.clock.now();
     return keys.map((key) => view(key, now));
   }

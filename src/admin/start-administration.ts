@@ -6,7 +6,6 @@ import type { ReceiptKeys } from '../receipts/receipt-keys.js';
 import { SqliteAdminStore } from '../store/sqlite-admin-store.js';
 import { SqliteAdminTokenLedger } from '../store/sqlite-admin-token-ledger.js';
 import type { SqliteDatabase } from '../store/sqlite-database.js';
-import { SqlitePartnerKeyStore } from '../store/sqlite-partner-key-store.js';
 import { AdminAuthenticator } from './admin-authenticator.js';
 import type { AdminApi } from './admin-router.js';
 import { ArrangementAdmin } from './arrangement-admin.js';
@@ -46,7 +45,7 @@ export async function startAdministration(deps: AdministrationDependencies): Pro
   return {
     authenticator: new AdminAuthenticator(adminKeys ?? [], new SqliteAdminTokenLedger(database), clock, logger),
     arrangements: new ArrangementAdmin({ arrangements, store, audit, clock }),
-    partnerKeys: new PartnerKeyAdmin({ arrangements, store, keys: new SqlitePartnerKeyStore(database), audit, clock, allowedAlgorithms: deps.partnerKeyAlgorithms }),
+    partnerKeys: new PartnerKeyAdmin({ arrangements, store, audit, clock, allowedAlgorithms: deps.partnerKeyAlgorithms }),
     receiptKeys: new ReceiptKeyAdmin({ receiptKeys: deps.receiptKeys, store, audit, clock }),
     audit,
   };

@@ -3,7 +3,7 @@ import type { AdminStore, AdminTransaction, ArrangementStatusChange, AuditDraft,
 import type { PartnerKey } from '../domain/partner-key.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { toPartnerKey, type KeyRow } from './sqlite-partner-key-store.js';
-import { toStoredKey, type ReceiptKeyRow } from './sqlite-receipt-key-store.js';
+import { toStoredKey, type ReceiptKeyRow, type StoredReceiptKey } from './sqlite-receipt-key-store.js';
 
 interface StatusRow {
   administration: string;
@@ -84,12 +84,19 @@ export class SqliteAdminStore implements AdminStore {
     return this.database.exclusive(() => (this.statements.allStatuses.all() as StatusRow[]).map(toStatusChange));
   }
 
+  partnerKeys(administration: string): Promise<PartnerKey[]> {
+    return this.database.exclusive(() => (this.statements.partnerKeys.all(administration) as KeyRow[]).map(toPartnerKey));
+  }
+
+  receiptKeys(): Promise<StoredReceiptKey[]> {
+    return this.database.exclusive(() => (this.statements.receiptKeys.all() as ReceiptKeyRow[]).map(toStoredKey));
+  }
+
   auditEntries(after: number, limit: number): Promise<AuditEntry[]> {
     return this.database.exclusive(() => (this.statements.auditEntries.all(after, limit) as AuditRow[]).map(toAuditEntry));
   }
 
   private readonly tx: AdminTransaction = {
-    partnerKeys: async (administration) => (this.statements.partnerKeys.all(administration) as KeyRow[]).map(toPartnerKey),
     partnerKey: async (administration, kid) => {
       const row = this.statements.partnerKey.get(administration, kid) as KeyRow | undefined;
       return row ? toPartnerKey(row) : undefined;

@@ -125,7 +125,8 @@ A file with a private key is refused here, before anything is sent.`,
     name: 'keys retire',
     summary: 'retire a partner key at a future time (overlap window)',
     help: `POST /admin/v1/administrations/CODE/keys/KID/retire. The key keeps working until --not-after, so the
-partner can move to its next key (add it first) without a gap. Time as RFC 3339 or +7d, +12h, +15m.`,
+partner can move to its next key (add it first) without a gap. Time as RFC 3339 or +7d, +12h, +15m.
+Retiring only brings a key's end earlier (409 for a later one), and a key not yet valid cannot be retired.`,
     positionals: ['CODE', 'KID'],
     options: { 'not-after': { type: 'string', description: 'when the key stops being accepted (required, in the future)' } },
     remote: true,

@@ -10,7 +10,6 @@ import { systemClock } from '../../../src/domain/clock.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { SqliteAdminStore } from '../../../src/store/sqlite-admin-store.js';
 import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
-import { SqlitePartnerKeyStore } from '../../../src/store/sqlite-partner-key-store.js';
 import { temporaryDirectories } from '../../support/temp-dirs.js';
 
 const temporaryDirectory = temporaryDirectories('admin-reads-');
@@ -40,14 +39,15 @@ describe('admin reads', () => {
     });
     return {
       arrangements: new ArrangementAdmin({ arrangements, store, audit, clock: systemClock }),
-      partnerKeys: new PartnerKeyAdmin({ arrangements, store, audit, clock: systemClock, allowedAlgorithms: ['ES256'], keys: new SqlitePartnerKeyStore(database) }),
+      partnerKeys: new PartnerKeyAdmin({ arrangements, store, audit, clock: systemClock, allowedAlgorithms: ['ES256'] }),
       audit,
+      store,
       holdWriteLock: () => other.exec('BEGIN IMMEDIATE'),
       releaseWriteLock: () => other.exec('ROLLBACK'),
     };
   }
 
-  it('read arrangements, partner keys and the audit log without taking the write lock', async () => {
+  it('read arrangements, partner keys, receipt keys and the audit log without taking the write lock', async () => {
     const admin = setUp();
     await admin.arrangements.changeStatus(actor, 'EU', { status: 'suspended', reason: 'review' });
     admin.holdWriteLock();
@@ -55,6 +55,7 @@ describe('admin reads', () => {
     expect(await admin.arrangements.get('EU')).toMatchObject({ code: 'EU', status: 'suspended', statusChange: { reason: 'review', changedBy: actor } });
     expect(await admin.arrangements.list()).toHaveLength(1);
     expect(await admin.partnerKeys.list('EU')).toEqual([]);
+    expect(await admin.store.receiptKeys()).toEqual([]);
     expect((await admin.audit.page(0, 10)).entries).toHaveLength(1);
     // A change does need the lock: the set-up really holds it.
     await expect(admin.arrangements.changeStatus(actor, 'EU', { status: 'active', reason: 'done' })).rejects.toThrow(/locked|busy/i);

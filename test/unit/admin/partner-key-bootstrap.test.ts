@@ -42,7 +42,7 @@ describe('partner keys imported from CONFIG_DIR/partner-keys at start-up', () =>
     const arrangements = new ArrangementRegistry([arrangement('EU'), arrangement('JP')]);
     const keys = new SqlitePartnerKeyStore(database);
     const store = new SqliteAdminStore(database);
-    const admin = new PartnerKeyAdmin({ arrangements, store, keys, audit: new AuditLog(store, systemClock, silent), clock: systemClock, allowedAlgorithms: ALGORITHMS });
+    const admin = new PartnerKeyAdmin({ arrangements, store, audit: new AuditLog(store, systemClock, silent), clock: systemClock, allowedAlgorithms: ALGORITHMS });
     return { import: () => importBootstrapPartnerKeys(configDir, arrangements, keys, ALGORITHMS, silent), keys, admin };
   }
 
