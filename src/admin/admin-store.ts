@@ -57,6 +57,8 @@ export interface AuditEntry extends AuditDraft {
  */
 export interface AdminTransaction {
   partnerKey(administration: string, kid: string): Promise<PartnerKey | undefined>;
+  /** Every key with this kid, whatever its administration (a kid names one key across all of them). */
+  partnerKeysWithKid(kid: string): Promise<PartnerKey[]>;
   addPartnerKey(key: PartnerKey): Promise<void>;
   /** Writes a key's notAfter and revocation (the only parts of a key that ever change). */
   updatePartnerKey(key: PartnerKey): Promise<void>;

@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import type { ArrangementRegistry } from '../domain/arrangement.js';
 import type { Clock } from '../domain/clock.js';
 import { GatewayError } from '../domain/gateway-error.js';
-import { partnerKeyState, type PartnerKey, type PartnerKeyState } from '../domain/partner-key.js';
+import { partnerKeyState, partnerKeyWeakness, type PartnerKey, type PartnerKeyState } from '../domain/partner-key.js';
 import type { AdminActor, AdminStore, AdminTransaction } from './admin-store.js';
 import type { AddKeyRequest } from './admin-requests.js';
 import type { AuditLog } from './audit-log.js';
@@ -52,8 +52,16 @@ export class PartnerKeyAdmin {
     if (request.notAfter && request.notAfter.getTime() <= now.getTime()) throw invalidTime('/notAfter', 'must be in the future: a key that has already expired cannot be added');
     if (request.notBefore && request.notAfter && request.notAfter.getTime() <= request.notBefore.getTime()) throw invalidTime('/notAfter', 'must be after notBefore');
     return this.deps.audit.change(actor, async (tx, at) => {
-      if (await tx.partnerKey(code, jwk.kid)) {
+      // In the transaction, so that two administrators adding the same kid at once cannot both succeed.
+      const holders = await tx.partnerKeysWithKid(jwk.kid);
+      if (holders.some((key) => key.administration === code)) {
         throw new GatewayError('duplicate-kid', `${code} already has a key with kid "${jwk.kid}"; register the new key under a new kid.`);
+      }
+      const other = holders[0];
+      if (other) {
+        // The verifier finds a key by its kid alone: one kid for two administrations would let the kid
+        // stand for either sender.
+        throw new GatewayError('kid-in-use', `The kid "${jwk.kid}" is already registered for ${other.administration}; a kid names one key across all administrations, so register this key under another kid.`);
       }
       const key: PartnerKey = { administration: code, kid: jwk.kid, jwk, notBefore: request.notBefore, notAfter: request.notAfter, revokedAt: null, revocationReason: null, addedAt: at };
       await tx.addPartnerKey(key);
@@ -74,6 +82,9 @@ export class PartnerKeyAdmin {
       const key = await this.existingKey(tx, code, kid);
       const state = partnerKeyState(key, at);
       if (state === 'revoked' || state === 'expired') throw new GatewayError('invalid-state-transition', `Key "${kid}" of ${code} is already ${state}.`);
+      if (state === 'unsafe') {
+        throw new GatewayError('invalid-state-transition', `Key "${kid}" of ${code} is unsafe (${partnerKeyWeakness(key)}) and is never used: there is nothing to retire; revoke it.`);
+      }
       if (state === 'pending') {
         throw new GatewayError(
           'invalid-state-transition',

@@ -10,9 +10,10 @@ const FIELD = 'CONFIG_DIR/admin-keys.json';
 
 /**
  * Reads CONFIG_DIR/admin-keys.json, a JWK Set (RFC 7517) of administrators' public keys, each with a
- * unique kid and optionally "roles". Returns undefined when the file does not exist (the admin API then
- * refuses every call); anything wrong inside the file stops start-up with a ConfigError naming it,
- * because a half-read key list would lock out or let in the wrong people.
+ * unique, safe kid and optionally "roles", each checked like a partner key (partner-key-policy: weak or
+ * degenerate key material is refused). Returns undefined when the file does not exist (the admin API
+ * then refuses every call); anything wrong inside the file stops start-up with a ConfigError naming
+ * it, because a half-read key list would lock out or let in the wrong people.
  */
 export function loadAdminKeys(configDir: string): AdminKey[] | undefined {
   let text: string;
@@ -44,7 +45,8 @@ function toAdminKey(entry: unknown, field: string): AdminKey {
   let checked;
   try {
     checked = checkPartnerJwk(jwk, ADMIN_TOKEN_ALGORITHMS);
-    // The policy checks members; importing proves the numbers form a key (an EC point on its curve).
+    // The policy checks members, kid and numbers (no identity point, no e = 1: a key that would let a
+    // token be forged without the private key); importing proves that OpenSSL takes them as a key too.
     createPublicKey({ key: checked as JsonWebKey, format: 'jwk' });
   } catch (error) {
     // The shared policy words its findings for partner keys; the finding itself applies as it stands.

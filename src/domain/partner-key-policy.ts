@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import { GatewayError } from './gateway-error.js';
+import { publicKeyWeakness } from './public-key-strength.js';
 
 /** Members that only a private key has (RFC 7518 6.2.2, 6.3.2; RFC 8037 2). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
@@ -7,9 +8,35 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const CURVE_FOR_ALG: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
 
 /**
+ * C0 and C1 controls (with DEL), and the bidi embeddings, overrides and isolates (U+202A to U+202E,
+ * U+2066 to U+2069), which make a kid print as another one in a log line or a published record.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const UNSAFE_KID_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * Why `kid` cannot name a key, or undefined when it can: a string of 1 to 256 characters, well-formed
+ * Unicode (no lone surrogate), with no control or bidi control character. Kids end up in log lines,
+ * audit entries and published records, where such characters would forge or hide text.
+ */
+export function kidFault(kid: unknown): string | undefined {
+  if (typeof kid !== 'string' || kid.length === 0 || kid.length > 256) return '"kid" must be a string of 1 to 256 characters';
+  // String.prototype.isWellFormed is ES2024 (Node 20 has it; the project's lib is ES2023).
+  if (!(kid as string & { isWellFormed(): boolean }).isWellFormed()) return '"kid" is not well-formed Unicode (it contains a lone surrogate)';
+  const unsafe = UNSAFE_KID_CHARACTERS.exec(kid);
+  if (unsafe) {
+    const code = `U+${unsafe[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    return `"kid" contains ${code}, a control or bidi control character`;
+  }
+  return undefined;
+}
+
+/**
  * Checks that a JWK is acceptable as a partner's public signing key: a public key (never private,
- * never symmetric), of a type that fits an allowed algorithm, RSA of at least 2048 bits, a known
- * curve, and a kid. Problems are 400 `invalid-partner-key` errors that name what is wrong.
+ * never symmetric), of a type that fits an allowed algorithm, a safe kid, and key material that is
+ * neither weak nor degenerate (publicKeyWeakness: RSA of 2048 bits or more with e = 65537, an EC point
+ * on its curve, an Ed25519 point of prime order, each canonically encoded). Problems are 400
+ * `invalid-partner-key` errors that name what is wrong.
  */
 export function checkPartnerJwk(value: unknown, allowedAlgorithms: readonly string[]): JWK & { kid: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('a JWK is a JSON object');
@@ -17,7 +44,8 @@ export function checkPartnerJwk(value: unknown, allowedAlgorithms: readonly stri
   for (const member of PRIVATE_MEMBERS) {
     if (member in jwk) throw invalid(`it contains "${member}": register public keys only, never private or symmetric keys`);
   }
-  if (typeof jwk.kid !== 'string' || jwk.kid.length === 0 || jwk.kid.length > 256) throw invalid('"kid" must be a string of 1 to 256 characters');
+  const kidProblem = kidFault(jwk.kid);
+  if (kidProblem !== undefined) throw invalid(kidProblem);
   if (jwk.use !== undefined && jwk.use !== 'sig') throw invalid('"use" must be "sig"');
   if (jwk.alg !== undefined && !allowedAlgorithms.includes(jwk.alg)) {
     throw invalid(`"alg" ${jwk.alg} is not allowed (allowed: ${allowedAlgorithms.join(', ')})`);
@@ -26,8 +54,6 @@ export function checkPartnerJwk(value: unknown, allowedAlgorithms: readonly stri
   switch (jwk.kty) {
     case 'RSA': {
       if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw invalid('an RSA key needs "n" and "e"');
-      const bits = Buffer.from(jwk.n, 'base64url').length * 8;
-      if (bits < 2048) throw invalid(`RSA keys need at least 2048 bits; this one has ${bits}`);
       if (!algs.some((a) => /^(PS|RS)\d{3}$/.test(a))) throw invalid('no allowed algorithm uses RSA keys');
       break;
     }
@@ -44,6 +70,8 @@ export function checkPartnerJwk(value: unknown, allowedAlgorithms: readonly stri
     default:
       throw invalid(`key type ${String(jwk.kty)} is not accepted (RSA, EC or OKP)`);
   }
+  const weakness = publicKeyWeakness(jwk);
+  if (weakness !== undefined) throw invalid(weakness);
   return jwk as JWK & { kid: string };
 }
 

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReceiptCounts } from '../domain/intake/receipt.js';
-import type { PartnerKey } from '../domain/partner-key.js';
+import { partnerKeyState, type PartnerKey } from '../domain/partner-key.js';
 import type { OutboxBacklog, PendingRecord } from '../outbox/outbox-ports.js';
 import { keyExpiryHorizonSeconds } from './key-expiry-horizon.js';
 import type { SubmissionOutcome } from './submission-outcome.js';
@@ -129,18 +129,39 @@ export class GatewayMetrics {
       registers,
     });
     sources.broker.on('disconnected', () => disconnections.inc());
+    // Both key gauges come from one read of the keys per scrape, as the outbox gauges share theirs.
+    let keysInFlight: Promise<{ at: Date; byAdministration: [string, PartnerKey[]][] }> | undefined;
+    const partnerKeys = () => {
+      keysInFlight ??= (async () => {
+        const byAdministration: [string, PartnerKey[]][] = [];
+        for (const code of sources.administrations()) {
+          const keys = await sources.partnerKeys.list(code);
+          if (keys.length > 0) byAdministration.push([code, keys]);
+        }
+        return { at: now(), byAdministration };
+      })().finally(() => (keysInFlight = undefined));
+      return keysInFlight;
+    };
     new Gauge({
       name: 'mra_partner_key_expiry_horizon_seconds',
-      help: 'Seconds until the administration has no usable signing key (+Inf when a key has no end; 0 when none is usable). Only administrations with registered keys.',
+      help: 'Seconds until the administration has no usable signing key (+Inf when a key has no end; 0 when none is usable; unsafe keys do not count). Only administrations with registered keys.',
       labelNames: ['administration'],
       registers,
       async collect() {
+        const { at, byAdministration } = await partnerKeys();
         this.reset();
-        const at = now();
-        for (const code of sources.administrations()) {
-          const keys = await sources.partnerKeys.list(code);
-          if (keys.length > 0) this.set({ administration: code }, keyExpiryHorizonSeconds(keys, at));
-        }
+        for (const [code, keys] of byAdministration) this.set({ administration: code }, keyExpiryHorizonSeconds(keys, at));
+      },
+    });
+    new Gauge({
+      name: 'mra_partner_keys_unsafe',
+      help: 'Stored keys of the administration in state unsafe (weak or degenerate key material, not revoked): never used; revoke them. Only administrations with registered keys.',
+      labelNames: ['administration'],
+      registers,
+      async collect() {
+        const { at, byAdministration } = await partnerKeys();
+        this.reset();
+        for (const [code, keys] of byAdministration) this.set({ administration: code }, keys.filter((key) => partnerKeyState(key, at) === 'unsafe').length);
       },
     });
   }

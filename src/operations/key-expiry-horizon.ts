@@ -1,14 +1,18 @@
-import type { PartnerKey } from '../domain/partner-key.js';
+import { partnerKeyWeakness, type PartnerKey } from '../domain/partner-key.js';
 
 /**
  * Seconds from `now` until an administration is left without a usable signing key, taking every key
  * into account: a key that becomes active (notBefore) before the current one expires extends the
  * horizon, which is exactly the overlap a planned rollover creates. Revoked keys count until their
- * revocation time. `Infinity` when a key without notAfter covers the future; 0 when no key is usable
+ * revocation time. Unsafe keys (weak or degenerate material, see partnerKeyState) never count: they
+ * are never used. `Infinity` when a key without notAfter covers the future; 0 when no key is usable
  * now.
  */
 export function keyExpiryHorizonSeconds(keys: readonly PartnerKey[], now: Date): number {
-  const windows = keys.map((key) => ({ start: key.notBefore?.getTime() ?? -Infinity, end: endOf(key) })).filter((w) => w.end > w.start);
+  const windows = keys
+    .filter((key) => partnerKeyWeakness(key) === undefined)
+    .map((key) => ({ start: key.notBefore?.getTime() ?? -Infinity, end: endOf(key) }))
+    .filter((w) => w.end > w.start);
   const start = now.getTime();
   let coveredUntil = start;
   for (;;) {

@@ -30,6 +30,7 @@ interface AuditRow {
 type StatementName =
   | 'partnerKeys'
   | 'partnerKey'
+  | 'partnerKeysWithKid'
   | 'addPartnerKey'
   | 'updatePartnerKey'
   | 'status'
@@ -50,6 +51,7 @@ export class SqliteAdminStore implements AdminStore {
     this.statements = {
       partnerKeys: db.prepare('SELECT * FROM partner_keys WHERE administration = ? ORDER BY added_at, kid'),
       partnerKey: db.prepare('SELECT * FROM partner_keys WHERE administration = ? AND kid = ?'),
+      partnerKeysWithKid: db.prepare('SELECT * FROM partner_keys WHERE kid = ? ORDER BY administration'),
       addPartnerKey: db.prepare(
         `INSERT INTO partner_keys (administration, kid, jwk, not_before, not_after, revoked_at, revocation_reason, added_at)
          VALUES (@administration, @kid, @jwk, @not_before, @not_after, @revoked_at, @revocation_reason, @added_at)`,
@@ -101,6 +103,7 @@ export class SqliteAdminStore implements AdminStore {
       const row = this.statements.partnerKey.get(administration, kid) as KeyRow | undefined;
       return row ? toPartnerKey(row) : undefined;
     },
+    partnerKeysWithKid: async (kid) => (this.statements.partnerKeysWithKid.all(kid) as KeyRow[]).map(toPartnerKey),
     addPartnerKey: async (key) => {
       this.statements.addPartnerKey.run(toKeyRow(key));
     },

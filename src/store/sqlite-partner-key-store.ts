@@ -27,6 +27,13 @@ export class SqlitePartnerKeyStore implements PartnerKeyDirectory {
     return this.database.exclusive(() => (this.byKid.all(kid) as KeyRow[]).map(toPartnerKey));
   }
 
+  /** Every key of every administration, by administration, then oldest first (the start-up scan). */
+  all(): Promise<PartnerKey[]> {
+    return this.database.exclusive(() =>
+      (this.database.db.prepare('SELECT * FROM partner_keys ORDER BY administration, added_at, kid').all() as KeyRow[]).map(toPartnerKey),
+    );
+  }
+
   list(administration: string): Promise<PartnerKey[]> {
     return this.database.exclusive(() =>
       (this.database.db.prepare('SELECT * FROM partner_keys WHERE administration = ? ORDER BY added_at, kid').all(administration) as KeyRow[]).map(toPartnerKey),

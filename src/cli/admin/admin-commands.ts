@@ -92,7 +92,7 @@ and restart it; then use --key with the private file for every other command.
   {
     name: 'keys list',
     summary: 'list an administration\'s partner keys and their state',
-    help: 'GET /admin/v1/administrations/CODE/keys. States: pending, active, retiring, expired, revoked.',
+    help: 'GET /admin/v1/administrations/CODE/keys. States: pending, active, retiring, expired, revoked, unsafe.',
     positionals: ['CODE'],
     options: {},
     remote: true,

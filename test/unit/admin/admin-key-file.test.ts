@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_ROLES } from '../../../src/admin/admin-key.js';
 import { loadAdminKeys } from '../../../src/config/admin-key-file.js';
 import { ConfigError } from '../../../src/config/app-config.js';
+import { weakKeyCases } from '../../support/weak-keys.js';
 
 const dirs: string[] = [];
 function configDir(content?: string): string {
@@ -68,6 +69,20 @@ describe('loadAdminKeys (CONFIG_DIR/admin-keys.json)', () => {
       }
       expect(thrown, name).toBeInstanceOf(ConfigError);
       expect({ name, field: (thrown as ConfigError).field }).toEqual({ name, field });
+    }
+  });
+
+  it('stops start-up on a weak or degenerate key, or an unsafe kid, naming the key (a forged token could pass such a key)', async () => {
+    const sound = await keyPair('EdDSA', 'sound');
+    for (const { name, jwk } of weakKeyCases('admin')) {
+      let thrown: unknown;
+      try {
+        loadAdminKeys(configDir(JSON.stringify({ keys: [sound.publicJwk, jwk] })));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, name).toBeInstanceOf(ConfigError);
+      expect({ name, field: (thrown as ConfigError).field }).toEqual({ name, field: 'CONFIG_DIR/admin-keys.json/keys/1' });
     }
   });
 });

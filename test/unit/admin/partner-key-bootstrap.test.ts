@@ -14,6 +14,7 @@ import { SqliteAdminStore } from '../../../src/store/sqlite-admin-store.js';
 import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
 import { SqlitePartnerKeyStore } from '../../../src/store/sqlite-partner-key-store.js';
 import { temporaryDirectories } from '../../support/temp-dirs.js';
+import { weakKeyCases } from '../../support/weak-keys.js';
 
 const temporaryDirectory = temporaryDirectories('partner-key-bootstrap-');
 const ALGORITHMS = ['ES256', 'PS256', 'EdDSA'];
@@ -50,12 +51,13 @@ describe('partner keys imported from CONFIG_DIR/partner-keys at start-up', () =>
     const jwk = await decoratedPublicJwk('eu-2026');
     const gateway = setUp({ EU: { keys: [{ ...jwk, notAfter: '2030-01-01T00:00:00Z' }] } });
     await gateway.import();
-    await gateway.admin.add({ kid: 'alice-2026', sub: 'alice' }, 'JP', { jwk, notBefore: null, notAfter: null });
+    // The same key under a kid of its own: a kid names one key across all administrations.
+    await gateway.admin.add({ kid: 'alice-2026', sub: 'alice' }, 'JP', { jwk: { ...jwk, kid: 'jp-2026' }, notBefore: null, notAfter: null });
 
     const [imported] = await gateway.keys.list('EU');
     const [registered] = await gateway.keys.list('JP');
     expect(imported!.jwk).toEqual({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: 'eu-2026', alg: 'ES256', use: 'sig' });
-    expect(imported!.jwk).toEqual(registered!.jwk);
+    expect(imported!.jwk).toEqual({ ...registered!.jwk, kid: 'eu-2026' });
     expect(imported!.notAfter).toEqual(new Date('2030-01-01T00:00:00Z'));
   });
 
@@ -64,7 +66,34 @@ describe('partner keys imported from CONFIG_DIR/partner-keys at start-up', () =>
     const gateway = setUp({ EU: { keys: [{ ...jwk, y: jwk.x }] } });
     const refused = gateway.import();
     await expect(refused).rejects.toBeInstanceOf(ConfigError);
-    await expect(refused).rejects.toThrow(/partner-keys\/EU\.json\/keys\/0.*do not form a valid public key/);
+    await expect(refused).rejects.toThrow(/partner-keys\/EU\.json\/keys\/0.*not on the curve/);
     expect(await gateway.keys.hasKeys('EU')).toBe(false);
+  });
+
+  it('refuses a weak or degenerate key, or an unsafe kid, naming the key, and stores none of the file', async () => {
+    const sound = await decoratedPublicJwk('eu-sound');
+    for (const { name, jwk } of weakKeyCases('eu')) {
+      const gateway = setUp({ EU: { keys: [sound, jwk] } });
+      const refused = gateway.import();
+      await expect(refused, name).rejects.toBeInstanceOf(ConfigError);
+      await expect(refused, name).rejects.toMatchObject({ field: 'CONFIG_DIR/partner-keys/EU.json/keys/1' });
+      expect(await gateway.keys.hasKeys('EU'), name).toBe(false);
+    }
+  });
+
+  it('refuses a kid repeated in the files, or held by another administration in the store, and stores nothing', async () => {
+    const [eu, jp, again] = await Promise.all([decoratedPublicJwk('shared'), decoratedPublicJwk('shared'), decoratedPublicJwk('eu-1')]);
+    const acrossFiles = setUp({ EU: { keys: [eu] }, JP: { keys: [jp] } });
+    await expect(acrossFiles.import()).rejects.toMatchObject({ name: 'ConfigError', field: 'CONFIG_DIR/partner-keys/JP.json/keys/0/kid' });
+    expect([await acrossFiles.keys.hasKeys('EU'), await acrossFiles.keys.hasKeys('JP')]).toEqual([false, false]);
+
+    const withinFile = setUp({ EU: { keys: [again, { ...again, x: eu.x, y: eu.y }] } });
+    await expect(withinFile.import()).rejects.toMatchObject({ name: 'ConfigError', field: 'CONFIG_DIR/partner-keys/EU.json/keys/1/kid' });
+    expect(await withinFile.keys.hasKeys('EU')).toBe(false);
+
+    const inStore = setUp({ EU: { keys: [eu] } });
+    await inStore.admin.add({ kid: 'alice-2026', sub: 'alice' }, 'JP', { jwk: jp, notBefore: null, notAfter: null });
+    await expect(inStore.import()).rejects.toMatchObject({ name: 'ConfigError', field: 'CONFIG_DIR/partner-keys/EU.json/keys/0/kid' });
+    expect(await inStore.keys.hasKeys('EU')).toBe(false);
   });
 });

@@ -9,11 +9,14 @@ function at(days: number): Date {
   return new Date(NOW.getTime() + days * DAY * 1000);
 }
 
+/** The public key of RFC 8032's first Ed25519 test vector: a sound key (the horizon skips unsafe ones). */
+const SAFE_JWK = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64url') };
+
 function key(window: { from?: number; until?: number; revokedAt?: number }): PartnerKey {
   return {
     administration: 'EU',
     kid: `k-${JSON.stringify(window)}`,
-    jwk: { kty: 'EC' },
+    jwk: SAFE_JWK,
     notBefore: window.from === undefined ? null : at(window.from),
     notAfter: window.until === undefined ? null : at(window.until),
     revokedAt: window.revokedAt === undefined ? null : at(window.revokedAt),
@@ -39,5 +42,12 @@ describe('keyExpiryHorizonSeconds', () => {
     { case: 'a key starting exactly now', keys: [key({ from: 0, until: 2 })], days: 2 },
   ])('$case: $days days', ({ keys, days }) => {
     expect(keyExpiryHorizonSeconds(keys, NOW)).toBe(days * DAY);
+  });
+
+  it('does not count an unsafe key, whatever its window: it is never used', () => {
+    const identity = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(`01${'00'.repeat(31)}`, 'hex').toString('base64url') };
+    const unsafe = { ...key({}), kid: 'identity', jwk: identity };
+    expect(keyExpiryHorizonSeconds([unsafe], NOW)).toBe(0);
+    expect(keyExpiryHorizonSeconds([key({ until: 10 }), { ...unsafe, notBefore: at(5) }], NOW)).toBe(10 * DAY);
   });
 });
