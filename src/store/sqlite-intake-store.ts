@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { ArrangementStatus } from '../domain/arrangement.js';
 import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction } from '../domain/intake/intake-store.js';
 import type { MarkedSnapshot, SnapshotMark } from '../domain/intake/snapshot-repeat.js';
 import type { StoredMember } from '../domain/member/change-plan.js';
@@ -6,11 +7,14 @@ import type { NormalizedMember } from '../domain/member/normalized-member.js';
 import type { PendingRecord } from '../outbox/outbox-ports.js';
 import type { OutboxWatermark } from './outbox-watermark.js';
 import type { SqliteDatabase } from './sqlite-database.js';
+import { toPartnerKey, type KeyRow } from './sqlite-partner-key-store.js';
 
 interface MessageRow {
   administration: string;
   message_id: string;
   digest: string;
+  /** Null for messages stored before migration 4 (or by a gateway version that does not write it). */
+  payload_digest: string | null;
   kind: 'snapshot' | 'delta';
   sequence: number | null;
   issued_at: string;
@@ -23,6 +27,8 @@ interface MessageRow {
 export class SqliteIntakeStore implements IntakeStore {
   private readonly statements: Record<
     | 'findMessage'
+    | 'partnerKey'
+    | 'arrangementStatus'
     | 'cursor'
     | 'allFingerprints'
     | 'fingerprint'
@@ -53,13 +59,16 @@ export class SqliteIntakeStore implements IntakeStore {
     const db = database.db;
     this.statements = {
       findMessage: db.prepare('SELECT * FROM accepted_messages WHERE administration = ? AND message_id = ?'),
+      // The same tables the admin API writes: read in the intake's transaction, they say what is in force at its commit.
+      partnerKey: db.prepare('SELECT * FROM partner_keys WHERE administration = ? AND kid = ?'),
+      arrangementStatus: db.prepare('SELECT status FROM arrangement_status WHERE administration = ?').pluck(),
       cursor: db.prepare('SELECT last_sequence, last_snapshot_issued_at FROM administration_cursors WHERE administration = ?'),
       allFingerprints: db.prepare('SELECT member_id, fingerprint FROM members WHERE administration = ?').raw(),
       fingerprint: db.prepare('SELECT fingerprint FROM members WHERE administration = ? AND member_id = ?').pluck(),
       member: db.prepare('SELECT fingerprint, member FROM members WHERE administration = ? AND member_id = ?'),
       insertMessage: db.prepare(
-        `INSERT INTO accepted_messages (administration, message_id, digest, kind, sequence, issued_at, received_at, kid, receipt)
-         VALUES (@administration, @messageId, @digest, @kind, @sequence, @issuedAt, @receivedAt, @kid, @receipt)`,
+        `INSERT INTO accepted_messages (administration, message_id, digest, payload_digest, kind, sequence, issued_at, received_at, kid, receipt)
+         VALUES (@administration, @messageId, @digest, @payloadDigest, @kind, @sequence, @issuedAt, @receivedAt, @kid, @receipt)`,
       ),
       upsertCursor: db.prepare(
         `INSERT INTO administration_cursors (administration, last_sequence, last_snapshot_issued_at) VALUES (?, ?, ?)
@@ -116,6 +125,11 @@ export class SqliteIntakeStore implements IntakeStore {
   }
 
   private readonly transaction: IntakeTransaction = {
+    partnerKey: async (administration, kid) => {
+      const row = this.statements.partnerKey.get(administration, kid) as KeyRow | undefined;
+      return row ? toPartnerKey(row) : undefined;
+    },
+    arrangementStatus: async (administration) => this.statements.arrangementStatus.get(administration) as ArrangementStatus | undefined,
     findMessage: async (administration, messageId) => {
       const row = this.statements.findMessage.get(administration, messageId) as MessageRow | undefined;
       return row ? toAcceptedMessage(row) : undefined;
@@ -173,6 +187,7 @@ function toAcceptedMessage(row: MessageRow): AcceptedMessage {
     administration: row.administration,
     messageId: row.message_id,
     digest: row.digest,
+    payloadDigest: row.payload_digest,
     kind: row.kind,
     sequence: row.sequence,
     issuedAt: row.issued_at,

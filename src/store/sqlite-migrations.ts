@@ -135,4 +135,10 @@ export const migrations: readonly string[] = [
     received_at    TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 4: replays are judged by the signed payload, not the body (rule 7). Expand only: a nullable column,
+  // so a gateway that does not know it still reads and writes the table (its rows get NULL). A NULL
+  // payload digest (a message stored before this, or by such a gateway) is judged by the body digest.
+  `
+  ALTER TABLE accepted_messages ADD COLUMN payload_digest TEXT;
+  `,
 ];

@@ -96,6 +96,23 @@ describe('the partner tool against a running gateway', () => {
     expect(replay.outcome !== 'rejected' && replay.receipt).toEqual(receipt);
   });
 
+  it('retries by sending the same list again: signed anew, answered as a replay, verified by its payloadDigest', async () => {
+    const list = writeList('retry.json');
+    const first = captureIo();
+    expect(await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', keyFile, '--list', list], first)).toBe(0);
+    expect(first.err()).toMatch(/digest is that of the body sent/);
+    const before = test.counts();
+
+    // send signs again: an ES256 signature differs every time, so the body (and its digest) differs.
+    const retry = captureIo();
+    expect(await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', keyFile, '--list', list, '--serialization', 'json'], retry)).toBe(0);
+    expect(JSON.parse(retry.out())).toEqual(JSON.parse(first.out()));
+    expect(retry.err()).toMatch(/replayed \(200\)/);
+    expect(retry.err()).toMatch(/payloadDigest is that of the payload signed/);
+    // Nothing stored and nothing queued for publishing (records of the first send may still be on their way).
+    expect(test.counts()).toMatchObject({ messages: before.messages, outbox: before.outbox });
+  });
+
   it('refuses a receipt that does not verify against the keys it trusts', async () => {
     const otherGateway = await startTestGateway({});
     try {

@@ -26,6 +26,11 @@ export const PARTNER_TOOL_HELP = `mra-partner: sign and send AEO member lists to
   mra-partner send --gateway URL --key eu-key.jwk.json --list members.json [sign and push options]
       sign, then push.
 
+Retrying: send the same list (same payload, same messageId) again; signing it again is fine. The
+gateway answers a replay with 200 and the original receipt, whose payloadDigest is checked against
+what was signed (its digest is that of the body first accepted). Any change to the list needs a new
+messageId. Retry without --stamp: --stamp gives the list a new messageId every time.
+
 Exit codes: 0 accepted or replayed (receipt verified), 2 usage, 3 unreadable or invalid file or key,
 4 list fails the schema (nothing sent), 5 gateway unreachable or unexpected answer, 6 rejected by the
 gateway (the problem is printed), 7 receipt signature or content does not verify.`;
@@ -173,7 +178,12 @@ function report(result: PushResult, io: CliIo): void {
   writeLine(io.stderr, `  ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const warnings = result.receipt.warnings as unknown[];
   if (warnings.length > 0) writeLine(io.stderr, `  ${warnings.length} warning(s): see "warnings" in the receipt`);
-  writeLine(io.stderr, `receipt signature verified: gateway key ${result.verified.kid}, digest of the sent body matches`);
+  writeLine(
+    io.stderr,
+    result.verified.matched === 'digest'
+      ? `receipt signature verified: gateway key ${result.verified.kid}; its digest is that of the body sent`
+      : `receipt signature verified: gateway key ${result.verified.kid}; its payloadDigest is that of the payload signed (the original receipt: the gateway first accepted this payload in another body, whose digest it carries)`,
+  );
 }
 
 function readJwks(file: string): JSONWebKeySet {

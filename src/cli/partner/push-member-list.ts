@@ -1,7 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { gatewayUrl, requestJson, type UploadProgress } from './gateway-client.js';
 import { PartnerToolError } from './partner-tool-error.js';
-import { bodyDigest, verifyReceipt, type VerifiedReceipt } from './receipt-check.js';
+import { bodyDigest, signedPayloadDigest, verifyReceipt, type VerifiedReceipt } from './receipt-check.js';
 import { MEDIA_TYPES, serializationOf } from './sign-member-list.js';
 
 export type PushResult =
@@ -22,12 +22,15 @@ export interface PushOptions {
 /**
  * Sends a signed member list to the gateway and verifies the signed receipt that comes back (for an
  * acceptance, a replay, and for a rejection once the sender was authenticated). A receipt that does
- * not verify is an error even when the list was accepted: the partner then has no proof.
+ * not verify is an error even when the list was accepted: the partner then has no proof. A replay
+ * (200) answers with the original receipt, which may be about an earlier body with the same signed
+ * payload (a retry signed again): it verifies when its payloadDigest is that of what was signed.
  */
 export async function pushMemberList(options: PushOptions): Promise<PushResult> {
   const serialization = serializationOf(options.jws);
   const body = Buffer.from(serialization === 'compact' ? options.jws.trim() : options.jws);
   const digest = bodyDigest(body);
+  const payloadDigest = signedPayloadDigest(options.jws, serialization);
   const response = await requestJson('POST', gatewayUrl(options.gateway, 'v1/member-lists'), {
     body,
     contentType: MEDIA_TYPES[serialization],
@@ -43,10 +46,10 @@ export async function pushMemberList(options: PushOptions): Promise<PushResult> 
   if (response.status === 200 || response.status === 202) {
     if (typeof answer.receipt !== 'string') throw new PartnerToolError('receipt-unverified', 'the gateway accepted the list but sent no signed receipt');
     const { messageId, administration, receivedAt, outcome, counts } = answer;
-    const verified = await verifyReceipt(answer.receipt, jwks, { digest, claims: { messageId, administration, receivedAt, outcome, counts } });
+    const verified = await verifyReceipt(answer.receipt, jwks, { digest, payloadDigest, replay: response.status === 200, claims: { messageId, administration, receivedAt, outcome, counts } });
     return { outcome: response.status === 202 ? 'accepted' : 'replayed', status: response.status, receipt: answer, verified };
   }
-  const verified = typeof answer.receipt === 'string' ? await verifyReceipt(answer.receipt, jwks, { digest, claims: { outcome: 'rejected', status: response.status } }) : undefined;
+  const verified = typeof answer.receipt === 'string' ? await verifyReceipt(answer.receipt, jwks, { digest, payloadDigest, claims: { outcome: 'rejected', status: response.status } }) : undefined;
   return { outcome: 'rejected', status: response.status, problem: answer, verified };
 }
 

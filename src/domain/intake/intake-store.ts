@@ -1,4 +1,6 @@
+import type { ArrangementStatus } from '../arrangement.js';
 import type { ChangeKind } from '../member/member-changes.js';
+import type { PartnerKey } from '../partner-key.js';
 import type { StoredMember } from '../member/change-plan.js';
 import type { SerializedMember } from '../member/member-fingerprint.js';
 import type { Receipt } from './receipt.js';
@@ -8,8 +10,14 @@ import type { MarkedSnapshot, SnapshotMark } from './snapshot-repeat.js';
 export interface AcceptedMessage {
   administration: string;
   messageId: string;
-  /** SHA-256, base64url, of the exact request body. */
+  /** SHA-256, base64url, of the exact request body (after any Content-Encoding is removed). */
   digest: string;
+  /**
+   * SHA-256, base64url, of the signed payload bytes: what decides whether a later message with this
+   * messageId is a replay (rule 7). Null for messages stored before the gateway kept it; those are
+   * judged by `digest`.
+   */
+  payloadDigest: string | null;
   kind: 'snapshot' | 'delta';
   sequence: number | null;
   issuedAt: string;
@@ -48,8 +56,16 @@ export interface Acceptance {
   snapshotMark?: SnapshotMark | null;
 }
 
-/** The store as the intake sees it inside one transaction. */
+/**
+ * The store as the intake sees it inside one transaction. What it reads here is what the commit is
+ * judged by: a key revoked or an arrangement suspended by an administrator (possibly through another
+ * gateway instance on the same database) before this transaction began is seen here.
+ */
 export interface IntakeTransaction {
+  /** The administration's key with this kid as stored now, if any. */
+  partnerKey(administration: string, kid: string): Promise<PartnerKey | undefined>;
+  /** The arrangement status an administrator set (overriding mras.json), if any. */
+  arrangementStatus(administration: string): Promise<ArrangementStatus | undefined>;
   findMessage(administration: string, messageId: string): Promise<AcceptedMessage | undefined>;
   cursor(administration: string): Promise<AdministrationCursor>;
   /** Fingerprints of the named members, or of every current member when no names are given. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ArrangementRegistry } from '../arrangement.js';
 import type { Clock } from '../clock.js';
 import { parseInstant } from '../rfc3339.js';
@@ -6,15 +5,16 @@ import { GatewayError, type ProblemItem } from '../gateway-error.js';
 import type { MemberList } from '../generated/member-list.js';
 import { planChanges } from '../member/change-plan.js';
 import { recordSerializer, routingKeyFor, type RecordSource } from '../member/member-record.js';
+import { isUsableAt, partnerKeyState } from '../partner-key.js';
 import { problemTypeUri } from '../problem-types.js';
 import type { JwsSerialization } from '../signature/jws-envelope.js';
 import type { MemberListVerifier, VerifiedSubmission } from '../signature/member-list-verifier.js';
 import type { AdministrationAdmission } from './administration-admission.js';
 import type { Warning } from '../member/member-cross-checks.js';
-import type { Acceptance, AcceptedMessage, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
+import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
 import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
 import { checkPayload, parseEnvelope, parsePayload, type CheckedPayload } from './payload-decoding.js';
-import type { Receipt, ReceiptCounts, ReceiptSigner } from './receipt.js';
+import { sha256Base64url, type Receipt, type ReceiptCounts, type ReceiptDigests, type ReceiptSigner } from './receipt.js';
 import { membersDigest, repeatOutcome, rulesDigest, type MarkedSnapshot, type SnapshotMark } from './snapshot-repeat.js';
 
 export interface IntakeLimits {
@@ -68,15 +68,23 @@ interface Repeat {
   outcome: NonNullable<ReturnType<typeof repeatOutcome>>;
 }
 
+/** A verified submission as the transaction judges it: who signed it, what its receipt states, what its records cite. */
+interface Submission {
+  verified: VerifiedSubmission;
+  digests: ReceiptDigests;
+  source: RecordSource;
+}
+
 /** The mark changed between the look outside the transaction and the one inside: take the full path. */
 class RepeatOutdated extends Error {}
 
 /**
  * The story of a submission (ICD 1): verify the signature, decode and validate the payload, check the
  * sender may speak for the administration and that an active MRA exists, prepare the members, check
- * the message's age, then, in one transaction, detect replays and out-of-order messages, compare with
- * the current state, and store the message, the new state and the outbound records together. Only
- * then is a receipt returned; the relay publishes from the outbox.
+ * the message's age, then, in one transaction, check again that the signing keys and the arrangement
+ * are still in force, detect replays and out-of-order messages, compare with the current state, and
+ * store the message, the new state and the outbound records together. Only then is a receipt
+ * returned; the relay publishes from the outbox.
  *
  * A snapshot whose members text repeats the one behind the current state is recognized before its
  * members are parsed; it goes through every rule that concerns the message itself, and its members
@@ -87,8 +95,9 @@ export class MemberListIntake {
 
   async submit(body: Buffer, serialization: JwsSerialization): Promise<IntakeResult> {
     const receivedAt = this.deps.clock.now();
-    const digest = createHash('sha256').update(body).digest('base64url');
     const verified = await this.deps.verifier.verify(body, serialization);
+    // `body` is what was received, after any Content-Encoding was removed.
+    const digests: ReceiptDigests = { digest: sha256Base64url(body), payloadDigest: sha256Base64url(verified.payload) };
     let messageId: string | undefined;
     try {
       this.deps.admit?.(verified.administration);
@@ -100,12 +109,13 @@ export class MemberListIntake {
       if (!arrangement || !this.deps.arrangements.isActive(list.administration, receivedAt)) {
         throw new GatewayError('mra-not-active', `There is no active MRA with administration ${list.administration}.`);
       }
-      const source: RecordSource = { messageId: list.messageId, receivedAt: receivedAt.toISOString(), kid: verified.kid, digest, sequence: list.sequence ?? null };
+      const source: RecordSource = { messageId: list.messageId, receivedAt: receivedAt.toISOString(), kid: verified.kid, digest: digests.digest, sequence: list.sequence ?? null };
+      const submission: Submission = { verified, digests, source };
       let result: IntakeResult | undefined;
       if (repeat) {
         this.checkIssuedAt(list.issuedAt, receivedAt);
         try {
-          result = await this.deps.store.intake((tx) => this.apply(tx, list, source, () => this.repeatChanges(tx, repeat)));
+          result = await this.deps.store.intake((tx) => this.apply(tx, list, submission, () => this.repeatChanges(tx, repeat)));
         } catch (error) {
           if (!(error instanceof RepeatOutdated)) throw error;
         }
@@ -115,13 +125,16 @@ export class MemberListIntake {
         const prepared = prepareMembers(full, arrangement, receivedAt);
         this.checkIssuedAt(full.issuedAt, receivedAt);
         const mark = full.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement, full.messageId, source.receivedAt) : null;
-        result = await this.deps.store.intake((tx) => this.apply(tx, full, source, () => this.planned(tx, full, prepared, source, arrangement, mark)));
+        result = await this.deps.store.intake((tx) => this.apply(tx, full, submission, () => this.planned(tx, full, prepared, source, arrangement, mark)));
       }
       if (result.status === 202 && result.summary.records > 0) this.deps.onRecordsQueued?.();
       return result;
     } catch (error) {
-      // Once the sender is known, a rejection carries a signed receipt saying what was refused and why.
-      if (error instanceof GatewayError) throw error.withExtensions({ receipt: await this.signRejection(error, verified, receivedAt, digest, messageId) });
+      // Once the sender is known, a rejection carries a signed receipt saying what was refused and why;
+      // not when its key was found unusable inside the transaction (a refused key never gets one).
+      if (error instanceof GatewayError && error.status !== 401) {
+        throw error.withExtensions({ receipt: await this.signRejection(error, verified, receivedAt, digests, messageId) });
+      }
       throw error;
     }
   }
@@ -192,14 +205,20 @@ export class MemberListIntake {
     }
   }
 
-  /** Rules 7 and 8 in the transaction, then the changes, the receipt, and everything stored at once. */
-  private async apply(tx: IntakeTransaction, list: MemberList, source: RecordSource, changesOf: () => Promise<MessageChanges>): Promise<IntakeResult> {
+  /**
+   * Everything decided in the transaction, for the full path and for a repeated snapshot alike: rules 2
+   * and 5 again as the store has them now, rules 7 and 8, then the changes, the receipt, and everything
+   * stored at once.
+   */
+  private async apply(tx: IntakeTransaction, list: MemberList, submission: Submission, changesOf: () => Promise<MessageChanges>): Promise<IntakeResult> {
+    const { verified, digests, source } = submission;
     const administration = list.administration;
     const summary = { administration, messageId: list.messageId, kind: list.kind, records: 0 };
+    await this.checkStillInForce(tx, verified);
     const earlier = await tx.findMessage(administration, list.messageId);
     if (earlier) {
-      if (earlier.digest === source.digest) return { status: 200, receipt: earlier.receipt, summary };
-      throw new GatewayError('message-id-conflict', `messageId ${list.messageId} was accepted at ${earlier.receivedAt} with a different body.`);
+      if (isReplay(earlier, digests)) return { status: 200, receipt: earlier.receipt, summary };
+      throw new GatewayError('message-id-conflict', `messageId ${list.messageId} was accepted at ${earlier.receivedAt} with a different signed payload.`);
     }
     const cursor = await tx.cursor(administration);
     checkOrder(list, cursor);
@@ -209,12 +228,13 @@ export class MemberListIntake {
     const receipt: Receipt = {
       ...claims,
       warnings,
-      receipt: await this.deps.signer.sign({ ...claims, kind: list.kind, sequence: source.sequence, digest: source.digest, warnings: warnings.length }),
+      receipt: await this.deps.signer.sign({ ...claims, kind: list.kind, sequence: source.sequence, ...digests, warnings: warnings.length }),
     };
     const message: AcceptedMessage = {
       administration,
       messageId: list.messageId,
-      digest: source.digest,
+      digest: digests.digest,
+      payloadDigest: digests.payloadDigest,
       kind: list.kind,
       sequence: source.sequence,
       issuedAt: list.issuedAt,
@@ -234,6 +254,30 @@ export class MemberListIntake {
       ...(snapshotMark !== undefined ? { snapshotMark } : {}),
     });
     return { status: 202, receipt, summary: { ...summary, records: records.length } };
+  }
+
+  /**
+   * The keys were checked when the signature was verified and the arrangement before the members were
+   * prepared, which for a long snapshot is seconds before this transaction. An administrator's
+   * revocation or suspension in between (also through another gateway instance) is in the store now:
+   * from the moment it took effect, nothing more is accepted.
+   */
+  private async checkStillInForce(tx: IntakeTransaction, verified: VerifiedSubmission): Promise<void> {
+    const now = this.deps.clock.now();
+    const { administration } = verified;
+    for (const kid of new Set(verified.kids)) {
+      const key = await tx.partnerKey(administration, kid);
+      if (!key || !isUsableAt(key, now)) {
+        const state = key ? partnerKeyState(key, now) : 'no longer registered';
+        throw new GatewayError('inactive-key', `The key "${kid}" stopped being usable while the message was processed (${state}).`);
+      }
+    }
+    // Both must say active: the status an administrator stored, and the registry (mras.json, the
+    // signing month, and the changes this instance has applied).
+    const stored = await tx.arrangementStatus(administration);
+    if ((stored !== undefined && stored !== 'active') || !this.deps.arrangements.isActive(administration, now)) {
+      throw new GatewayError('mra-not-active', `There is no active MRA with administration ${administration}.`);
+    }
   }
 
   /** A repeated snapshot changes nothing, provided its mark is still the administration's current one. */
@@ -296,7 +340,7 @@ export class MemberListIntake {
     return { counts, warnings, upserts, removals, records, snapshotMark: mark };
   }
 
-  private async signRejection(error: GatewayError, verified: VerifiedSubmission, receivedAt: Date, digest: string, messageId: string | undefined): Promise<string> {
+  private async signRejection(error: GatewayError, verified: VerifiedSubmission, receivedAt: Date, digests: ReceiptDigests, messageId: string | undefined): Promise<string> {
     return this.deps.signer.sign({
       ...(messageId !== undefined ? { messageId } : {}),
       administration: verified.administration,
@@ -304,25 +348,38 @@ export class MemberListIntake {
       outcome: 'rejected',
       status: error.status,
       problem: problemTypeUri(error.code),
-      digest,
+      ...digests,
     });
   }
 }
 
 /**
- * Rule 8 and its companions: an old message must never roll state back. A sequence, where given, must
- * exceed the last accepted one. Without a sequence, a message must be issued after the last accepted
- * snapshot (a delta from before it is already reflected in, or overtaken by, that snapshot).
+ * Rule 7: the same messageId with the same signed payload is a replay, however the body around the
+ * payload was serialized or signed (a partner that re-signs on retry, or a third party that changed an
+ * unsigned part and sent it first). A message stored before payload digests were kept is judged by
+ * its body, as it was then.
  */
-function checkOrder(list: MemberList, cursor: { lastSequence: number | null; lastSnapshotIssuedAt: string | null }): void {
-  if (list.sequence !== undefined) {
-    if (cursor.lastSequence !== null && list.sequence <= cursor.lastSequence) {
-      throw new GatewayError('sequence-not-increasing', `sequence ${list.sequence} is not above the last accepted ${cursor.lastSequence}.`);
-    }
-    return;
+function isReplay(earlier: AcceptedMessage, digests: ReceiptDigests): boolean {
+  return earlier.payloadDigest !== null ? earlier.payloadDigest === digests.payloadDigest : earlier.digest === digests.digest;
+}
+
+/**
+ * Rule 8: an old message must never roll state back. Every message must be issued after the last
+ * accepted snapshot (a message from before it is already reflected in, or overtaken by, that
+ * snapshot), and a sequence, where the message and an earlier one both carry one, must be above the
+ * last accepted one. A message issued at the very instant of the last snapshot is accepted only when
+ * its sequence orders it after. The time is compared even when there is a sequence: the sequence alone
+ * would let a snapshot (or delta) with one, issued before a snapshot without one, roll that back.
+ */
+function checkOrder(list: MemberList, cursor: AdministrationCursor): void {
+  const sequenced = list.sequence !== undefined && cursor.lastSequence !== null;
+  if (sequenced && list.sequence! <= cursor.lastSequence!) {
+    throw new GatewayError('sequence-not-increasing', `sequence ${list.sequence} is not above the last accepted ${cursor.lastSequence}.`);
   }
-  if (cursor.lastSnapshotIssuedAt !== null && parseInstant(list.issuedAt) <= parseInstant(cursor.lastSnapshotIssuedAt)) {
+  if (cursor.lastSnapshotIssuedAt === null) return;
+  const issued = parseInstant(list.issuedAt);
+  const lastSnapshot = parseInstant(cursor.lastSnapshotIssuedAt);
+  if (issued < lastSnapshot || (issued === lastSnapshot && !sequenced)) {
     throw new GatewayError('sequence-not-increasing', `issuedAt ${list.issuedAt} is not after the last accepted snapshot's ${cursor.lastSnapshotIssuedAt}.`);
   }
 }
-

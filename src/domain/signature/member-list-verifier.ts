@@ -12,6 +12,8 @@ export interface VerifiedSubmission {
   administration: string;
   /** kid of the first signature (the one records cite). */
   kid: string;
+  /** kid of every signature, in order (all keys of `administration`). */
+  kids: string[];
 }
 
 /**
@@ -50,7 +52,7 @@ export class MemberListVerifier {
       verified = result;
     }
     // parseJwsEnvelope never returns an empty list, so `verified` is set here.
-    return { payload: verified!.payload, administration: verified!.owner, kid: headers[0]!.kid };
+    return { payload: verified!.payload, administration: verified!.owner, kid: headers[0]!.kid, kids: headers.map((header) => header.kid) };
   }
 
   private async verifyOne(signature: FlattenedSignature, alg: string, kid: string, now: Date) {

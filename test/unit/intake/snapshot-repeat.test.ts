@@ -7,9 +7,11 @@ import { MemberListIntake } from '../../../src/domain/intake/member-list-intake.
 import { membersDigest, repeatOutcome, rulesDigest, type MarkedSnapshot, type SnapshotMark } from '../../../src/domain/intake/snapshot-repeat.js';
 import { schemaErrors, validators } from '../../../src/validation/json-schemas.js';
 import { euMember, memberList } from '../../support/member-lists.js';
+import { createPartnerKey } from '../../support/partner-keys.js';
 
 const arrangements = new ArrangementRegistry(loadMraRegistry(path.resolve(import.meta.dirname, '../../../config')));
 const eu = arrangements.find('EU')!;
+const signingKey = await createPartnerKey('EU');
 
 /** A store holding one administration's state in memory; `markInside` is what the transaction sees. */
 class MemoryIntakeStore implements IntakeStore {
@@ -25,6 +27,8 @@ class MemoryIntakeStore implements IntakeStore {
   }
   async intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
     const tx: IntakeTransaction = {
+      partnerKey: async (administration, kid) => ({ administration, kid, jwk: signingKey.publicJwk, notBefore: null, notAfter: null, revokedAt: null, revocationReason: null, addedAt: new Date(0) }),
+      arrangementStatus: async () => undefined,
       findMessage: async () => undefined,
       cursor: async () => ({ lastSequence: null, lastSnapshotIssuedAt: null }),
       fingerprints: async () => {
@@ -41,7 +45,7 @@ class MemoryIntakeStore implements IntakeStore {
 
 function intakeWith(store: IntakeStore, payload: string) {
   return new MemberListIntake({
-    verifier: { verify: async () => ({ payload: Buffer.from(payload), administration: 'EU', kid: 'k' }) },
+    verifier: { verify: async () => ({ payload: Buffer.from(payload), administration: 'EU', kid: 'k', kids: ['k'] }) },
     validatePayload: (value) => schemaErrors(validators.memberList, value),
     arrangements,
     store,
