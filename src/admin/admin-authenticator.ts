@@ -2,6 +2,7 @@ import { decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
 import { GatewayError } from '../domain/gateway-error.js';
+import { isAcceptableText } from '../validation/text-characters.js';
 import { ADMIN_TOKEN_ALGORITHMS, type AdminKey, type AdminRole } from './admin-key.js';
 import type { AdminTokenLedger } from './admin-store.js';
 
@@ -48,7 +49,8 @@ const DETAILS: Record<AdminAuthFailure, string> = {
   'not-yet-valid': 'The admin token is not valid yet (iat or nbf in the future).',
   'wrong-audience': `The admin token's aud must be ${ADMIN_AUDIENCE}.`,
   'missing-claim': 'The admin token needs the claims sub, jti, iat and exp.',
-  'invalid-claim': 'The admin token has a sub or jti that is not a string of 1 to 256 characters.',
+  'invalid-claim':
+    'The admin token has a sub or jti that is not a string of 1 to 256 characters of well-formed Unicode without control characters, line or paragraph separators or bidirectional formatting characters.',
   'lifetime-too-long': `The admin token may live at most ${MAX_ADMIN_TOKEN_LIFETIME_SECONDS} seconds from iat to exp.`,
   replayed: 'The admin token was already used; every token is accepted once.',
 };
@@ -140,8 +142,12 @@ export class AdminAuthenticator {
   }
 }
 
+/**
+ * `sub` is stored as the actor of audit entries and shown with them, `jti` in the token ledger: both must
+ * be text that can be stored and shown as it is (src/validation/text-characters.ts).
+ */
 function isShortText(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 256;
+  return typeof value === 'string' && value.length > 0 && value.length <= 256 && isAcceptableText(value);
 }
 
 function classify(error: unknown): AdminAuthFailure {

@@ -1,6 +1,7 @@
 import type { ArrangementStatus } from '../domain/arrangement.js';
 import { GatewayError, type ProblemItem } from '../domain/gateway-error.js';
 import { MAX_LISTED_ERRORS } from '../domain/intake/member-preparation.js';
+import { describeRefusedCharacter, refusedCharacter } from '../validation/text-characters.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const MAX_REASON = 1000;
@@ -108,13 +109,21 @@ function isCalendarDate(value: string): boolean {
 
 /**
  * A reason is stored trimmed, so its length is measured trimmed: white space around it neither counts
- * nor fills it. Characters are code points, as JSON Schema's maxLength counts them.
+ * nor fills it. Characters are code points, as JSON Schema's maxLength counts them. What is stored must
+ * be text the audit log can show as it is: well-formed Unicode on one line, without control or
+ * bidirectional formatting characters (src/validation/text-characters.ts); such a reason is refused,
+ * not cleaned.
  */
 function requiredReason(value: unknown, errors: ProblemItem[]): string {
   const reason = typeof value === 'string' ? value.trim() : '';
   const length = [...reason].length;
   if (length === 0 || length > MAX_REASON) {
     errors.push({ pointer: '/reason', detail: `is required: a string of 1 to ${MAX_REASON} characters (not counting white space around it) saying why` });
+    return '';
+  }
+  const refused = refusedCharacter(reason);
+  if (refused) {
+    errors.push({ pointer: '/reason', detail: describeRefusedCharacter(refused) });
     return '';
   }
   return reason;

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProblemItem } from '../domain/gateway-error.js';
+import { describeRefusedCharacter, refusedCharacter } from './text-characters.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -10,7 +11,8 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 /** The folder holding the JSON Schemas, two levels above this file both in src/ and in dist/. */
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
-const SCHEMA_BASE = 'https://mra-gateway.example/schemas/';
+/** The base of the schemas' `$id`s in the repository; the gateway serves them under its public base URL. */
+export const SCHEMA_BASE = 'https://mra-gateway.example/schemas/';
 
 /** The schema files' names (also what /schemas/ serves). */
 export function schemaFileNames(): string[] {
@@ -19,10 +21,12 @@ export function schemaFileNames(): string[] {
 
 /**
  * One Ajv instance with every schema of schemas/, compiled once at start-up. Strict mode, so a typo in
- * a schema keyword fails at start rather than silently accepting everything.
+ * a schema keyword fails at start rather than silently accepting everything. Patterns are Unicode
+ * regular expressions (Ajv's default, stated here because the free-text pattern depends on it: only
+ * under the u flag does [\ud800-\udfff] match unpaired surrogates alone, not halves of valid pairs).
  */
 function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, unicodeRegExp: true });
   addFormats(ajv);
   for (const name of schemaFileNames()) {
     ajv.addSchema(JSON.parse(readFileSync(`${SCHEMA_DIR}${name}`, 'utf8')) as object);
@@ -47,10 +51,10 @@ export const validators = {
 /** Runs a validator and returns its errors as JSON Pointer + message, schema noise removed. */
 export function schemaErrors(validate: ValidateFunction, value: unknown): ProblemItem[] {
   if (validate(value)) return [];
-  return (validate.errors ?? []).filter((error) => error.keyword !== 'if').map(toProblemItem);
+  return (validate.errors ?? []).filter((error) => error.keyword !== 'if').map((error) => toProblemItem(error, value));
 }
 
-function toProblemItem(error: ErrorObject): ProblemItem {
+function toProblemItem(error: ErrorObject, value: unknown): ProblemItem {
   const params = error.params as Record<string, unknown>;
   let pointer = error.instancePath;
   // Point at the property itself when the error is about a property, not at the object holding it.
@@ -59,7 +63,24 @@ function toProblemItem(error: ErrorObject): ProblemItem {
   let detail = error.message ?? 'is invalid';
   if (error.keyword === 'additionalProperties') detail = 'is not a known property';
   if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`;
+  if (error.keyword === 'pattern') {
+    // Say which character is refused and where, rather than quote a pattern of escapes.
+    const text = valueAt(value, error.instancePath);
+    const found = typeof text === 'string' ? refusedCharacter(text) : undefined;
+    if (found) detail = describeRefusedCharacter(found);
+  }
   return { pointer, detail };
+}
+
+/** The value a JSON Pointer of Ajv's (instancePath) points at. */
+function valueAt(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const token of pointer.split('/').slice(1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    const name = token.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = Object.hasOwn(node, name) ? (node as Record<string, unknown>)[name] : undefined;
+  }
+  return node;
 }
 
 function escape(token: string): string {

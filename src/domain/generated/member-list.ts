@@ -25,6 +25,8 @@ export type Role =
   | 'port-operator'
   | 'other';
 /**
+ * Free text: a name (address lines, city and region follow the same rule). Refused, never cleaned or passed on: unpaired surrogates (such as the JSON escape \ud800 alone: not well-formed Unicode, and strict consumers such as PostgreSQL jsonb reject the record), control characters U+0000-U+001F and U+007F-U+009F and the separators U+2028 and U+2029 (they break lines and fields in logs and exports), and the bidirectional formatting characters U+202A-U+202E and U+2066-U+2069 (they can make a name display in another order than it is stored in). The pattern needs Unicode regular expressions (the u flag, which JSON Schema 2020-12 recommends), under which [\ud800-\udfff] matches only unpaired surrogates.
+ *
  * This interface was referenced by `MemberList`'s JSON-Schema
  * via the `definition` "boundedText".
  */
@@ -43,12 +45,12 @@ export type CalendarDate = string;
 export type MemberId = string;
 
 /**
- * A partner administration's list of trusted-trader (AEO) members, the payload of a signed submission (ICD 1). A snapshot is the complete current list; a delta carries only changed members and removals.
+ * A partner administration's list of trusted-trader (AEO) members, the payload of a signed submission (contract.md section 1). A snapshot is the complete current list; a delta carries only changed members and removals.
  */
 export interface MemberList {
   specVersion: '1.0';
   /**
-   * Unique per administration; resending the same messageId with the same body is an idempotent replay.
+   * Unique per administration; resending the same messageId with the same signed payload (however it is signed or serialized) is an idempotent replay.
    */
   messageId: string;
   /**

@@ -1,7 +1,7 @@
 /* Generated from schemas/ by `npm run generate:types`. Do not edit by hand. */
 
 /**
- * One change to one partner-program member, as published on the cbp.mra.members exchange (ICD 2).
+ * One change to one partner-program member, as published on the cbp.mra.members exchange (contract.md section 2).
  */
 export interface MemberRecord {
   specVersion: '1.0';
@@ -28,7 +28,13 @@ export interface MemberRecord {
    * For updated and status-changed: the member fields that changed, with their old values (null where the field was absent).
    */
   previous?: {
+    /**
+     * Free text: a name (address lines, city and region follow the same rule). Refused, never cleaned or passed on: unpaired surrogates (such as the JSON escape \ud800 alone: not well-formed Unicode, and strict consumers such as PostgreSQL jsonb reject the record), control characters U+0000-U+001F and U+007F-U+009F and the separators U+2028 and U+2029 (they break lines and fields in logs and exports), and the bidirectional formatting characters U+202A-U+202E and U+2066-U+2069 (they can make a name display in another order than it is stored in). The pattern needs Unicode regular expressions (the u flag, which JSON Schema 2020-12 recommends), under which [\ud800-\udfff] matches only unpaired surrogates.
+     */
     legalName?: string;
+    /**
+     * Items: Free text: a name (address lines, city and region follow the same rule). Refused, never cleaned or passed on: unpaired surrogates (such as the JSON escape \ud800 alone: not well-formed Unicode, and strict consumers such as PostgreSQL jsonb reject the record), control characters U+0000-U+001F and U+007F-U+009F and the separators U+2028 and U+2029 (they break lines and fields in logs and exports), and the bidirectional formatting characters U+202A-U+202E and U+2066-U+2069 (they can make a name display in another order than it is stored in). The pattern needs Unicode regular expressions (the u flag, which JSON Schema 2020-12 recommends), under which [\ud800-\udfff] matches only unpaired surrogates.
+     */
     tradeNames?: string[];
     idScheme?: string;
     idCheck?: string;
@@ -71,7 +77,13 @@ export interface Member {
    * Result of the scheme's identifier check.
    */
   idCheck: 'valid' | 'invalid' | 'unchecked';
+  /**
+   * Free text: a name (address lines, city and region follow the same rule). Refused, never cleaned or passed on: unpaired surrogates (such as the JSON escape \ud800 alone: not well-formed Unicode, and strict consumers such as PostgreSQL jsonb reject the record), control characters U+0000-U+001F and U+007F-U+009F and the separators U+2028 and U+2029 (they break lines and fields in logs and exports), and the bidirectional formatting characters U+202A-U+202E and U+2066-U+2069 (they can make a name display in another order than it is stored in). The pattern needs Unicode regular expressions (the u flag, which JSON Schema 2020-12 recommends), under which [\ud800-\udfff] matches only unpaired surrogates.
+   */
   legalName: string;
+  /**
+   * Items: Free text: a name (address lines, city and region follow the same rule). Refused, never cleaned or passed on: unpaired surrogates (such as the JSON escape \ud800 alone: not well-formed Unicode, and strict consumers such as PostgreSQL jsonb reject the record), control characters U+0000-U+001F and U+007F-U+009F and the separators U+2028 and U+2029 (they break lines and fields in logs and exports), and the bidirectional formatting characters U+202A-U+202E and U+2066-U+2069 (they can make a name display in another order than it is stored in). The pattern needs Unicode regular expressions (the u flag, which JSON Schema 2020-12 recommends), under which [\ud800-\udfff] matches only unpaired surrogates.
+   */
   tradeNames: string[];
   address: Address;
   roles: string[];
