@@ -2,7 +2,8 @@
 //
 // Runs the reliability scenarios of issue 6 against the real RabbitMQ (127.0.0.1:5672, or
 // TEST_AMQP_URL): broker faults through a TCP proxy, network stalls, the gateway killed with SIGKILL,
-// concurrent administrations, and a graceful stop during a stall. Prints a Markdown table of what was
+// concurrent administrations, a graceful stop during a stall, and how long the hostile bodies of the
+// security review (issue 11) take to be refused. Prints a Markdown table of what was
 // receipted, delivered, duplicated, lost and out of order, and writes it into docs/reliability.md
 // between its result markers (unless --no-write). Exits 1 when a scenario broke a promise.
 // The same scenarios run as tests in test/component/reliability-*.test.ts.
@@ -11,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { concurrentAdministrations } from '../test/support/concurrency-scenario.js';
+import { hostileBodyTable, hostileBodyTimings } from '../test/support/hostile-body-timings.js';
 import { BROKER_URL } from '../test/support/broker.js';
 import { kept, markdownTable, summaryLine } from '../test/support/reliability-report.js';
 import { faultScenarios, requireBroker, stopDuringStall, type ScenarioResult } from '../test/support/reliability-scenarios.js';
@@ -39,13 +41,16 @@ async function main(): Promise<number> {
   }
   process.stderr.write('running stopDuringStall ...\n');
   const stop = await stopDuringStall(10_000);
+  process.stderr.write('running hostileBodyTimings ...\n');
+  const hostile = await hostileBodyTimings();
 
   const environment = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}; ${await brokerVersion()}; ${os.cpus().length} CPU ${os.platform()}; total ${((Date.now() - started) / 1000).toFixed(0)} s`;
   const stopLine =
     stop.stopMs === null
       ? `Graceful stop (Gateway.close(), as on SIGTERM) while the broker connection was stalled: **still stopping after ${stop.limitMs / 1000} s** (returned only once the network was resumed).`
       : `Graceful stop (Gateway.close(), as on SIGTERM) while the broker connection was stalled: returned after ${stop.stopMs} ms.`;
-  const section = [BEGIN, '', `Run: ${environment}.`, '', markdownTable(results), '', stopLine, '', END].join('\n');
+  const hostileLine = 'Hostile bodies before authentication (issue 11), sent one at a time to a gateway with the default limits while `/healthz` was probed every 20 ms:';
+  const section = [BEGIN, '', `Run: ${environment}.`, '', markdownTable(results), '', stopLine, '', hostileLine, '', hostileBodyTable(hostile), '', END].join('\n');
   process.stdout.write(`${section}\n`);
 
   if (write) {

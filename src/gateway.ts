@@ -13,9 +13,13 @@ import { MemberListIntake } from './domain/intake/member-list-intake.js';
 import { MemberListVerifier } from './domain/signature/member-list-verifier.js';
 import { TokenBuckets } from './domain/token-bucket.js';
 import { createApp } from './http/app.js';
+import { BodyMemoryBudget } from './http/body-memory-budget.js';
+import { answerClientErrors, logDroppedConnections } from './http/client-errors.js';
+import { BUSY_RETRY_AFTER_SECONDS, LARGE_SUBMISSION_BYTES, SubmissionSlots } from './http/submission-slots.js';
 import { createLogger } from './logging/logger.js';
 import { AmqpRecordPublisher } from './messaging/amqp-record-publisher.js';
 import { GatewayMetrics } from './operations/gateway-metrics.js';
+import { reportStoredPartnerKeys } from './operations/stored-partner-keys.js';
 import { OutboxRelay, type RelayOptions } from './outbox/outbox-relay.js';
 import { ReceiptKeys } from './receipts/receipt-keys.js';
 import { SqliteDatabase } from './store/sqlite-database.js';
@@ -55,6 +59,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
   try {
     const partnerKeys = new SqlitePartnerKeyStore(database);
     await importBootstrapPartnerKeys(config.configDir, arrangements, partnerKeys, config.jwsAlgorithms, logger);
+    await reportStoredPartnerKeys(partnerKeys, clock.now(), logger);
     const receiptKeys = await ReceiptKeys.load(new SqliteReceiptKeyStore(database));
     const admin = await startAdministration({ configDir: config.configDir, database, arrangements, receiptKeys, partnerKeyAlgorithms: config.jwsAlgorithms, clock, logger });
     const outbox = new SqliteOutboxStore(database);
@@ -82,20 +87,31 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       gatewayVersion,
       onRecordsQueued: relay.notify,
     });
+    let url = '';
     const app = createApp({
       intake,
       receiptKeys,
       logger,
-      maxBodyBytes: config.maxBodyBytes,
+      submissionLimits: {
+        body: config.bodyLimits,
+        budget: new BodyMemoryBudget(config.bodyLimits.maxBufferedBytes, BUSY_RETRY_AFTER_SECONDS),
+        slots: new SubmissionSlots(config.bodyLimits.maxConcurrentLarge, LARGE_SUBMISSION_BYTES, BUSY_RETRY_AFTER_SECONDS),
+      },
       admin,
       operations: { metrics, readiness: { store: database, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds } },
       limits: { perClientPerMinute, bodyIdleMs: config.timeouts.bodyIdleMs },
       clock,
+      publicBaseUrl: () => config.publicBaseUrl ?? url,
     });
     // Slow clients: Node answers 408 and closes when the headers, or the whole request, take too long
     // (checked every few seconds); the app cuts off a body that stalls.
     const { headersMs, requestMs } = config.timeouts;
     const server = http.createServer({ headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.min(5_000, Math.max(100, headersMs / 4)) }, app);
+    // Node's own refusals (malformed HTTP, headers too large or too slow) as problem documents too.
+    server.on('clientError', answerClientErrors(logger));
+    // Beyond this many open connections Node closes new ones at once, before reading anything.
+    server.maxConnections = config.maxConnections;
+    server.on('drop', logDroppedConnections(logger, config.maxConnections));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -104,7 +120,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       });
     });
     const address = server.address() as AddressInfo;
-    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
+    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
     logger.info('gateway listening', { url, dataDir: config.dataDir, arrangements: arrangements.all().length });
 
     let closed = false;

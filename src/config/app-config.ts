@@ -9,7 +9,20 @@ export interface AppConfig {
   dataDir: string;
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
   topology: { exchange: string; queue: string; deadLetterExchange: string; deadLetterQueue: string };
-  maxBodyBytes: number;
+  /** What a member-list request may cost before its sender is known (see http/request-body.ts). */
+  bodyLimits: {
+    maxBytes: number;
+    maxEncodedBytes: number;
+    maxExpansionRatio: number;
+    /** All request bodies in memory at once. */
+    maxBufferedBytes: number;
+    /** Large member lists verified and processed at once. */
+    maxConcurrentLarge: number;
+  };
+  /** Where clients reach the gateway (no trailing slash); undefined: its own listening address. */
+  publicBaseUrl: string | undefined;
+  /** Open client connections; beyond it new connections are closed at once. */
+  maxConnections: number;
   maxMembers: number;
   maxMessageAgeHours: number;
   maxClockSkewSeconds: number;
@@ -55,7 +68,9 @@ export function loadConfig(env: Env): AppConfig {
       deadLetterExchange: amqpName(env, 'AMQP_DEAD_LETTER_EXCHANGE', 'cbp.mra.members.dlx', false),
       deadLetterQueue: amqpName(env, 'AMQP_DEAD_LETTER_QUEUE', 'cbp.risk.members.dlq', false),
     },
-    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 200 * 1024 * 1024, 1024, 2 ** 31 - 1),
+    bodyLimits: bodyLimits(env),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 512, 1, 1_000_000),
+    publicBaseUrl: publicBaseUrl(env),
     maxMembers: integer(env, 'MAX_MEMBERS', 250_000, 1, 250_000),
     maxMessageAgeHours: integer(env, 'MAX_MESSAGE_AGE_HOURS', 72, 1, 24 * 365),
     maxClockSkewSeconds: integer(env, 'MAX_CLOCK_SKEW_SECONDS', 300, 0, 3600),
@@ -67,6 +82,34 @@ export function loadConfig(env: Env): AppConfig {
     },
     timeouts: timeouts(env),
   };
+}
+
+function bodyLimits(env: Env): AppConfig['bodyLimits'] {
+  const maxBytes = integer(env, 'MAX_BODY_BYTES', 200 * 1024 * 1024, 1024, 2 ** 31 - 1);
+  const maxBufferedBytes = integer(env, 'MAX_BUFFERED_BODY_BYTES', Math.max(512 * 1024 * 1024, maxBytes), 1024, 2 ** 40);
+  // A budget below one body would refuse every list of the largest size the gateway accepts.
+  if (maxBufferedBytes < maxBytes) throw new ConfigError('MAX_BUFFERED_BODY_BYTES', `${maxBufferedBytes} is below MAX_BODY_BYTES (${maxBytes})`);
+  return {
+    maxBytes,
+    maxEncodedBytes: integer(env, 'MAX_ENCODED_BODY_BYTES', Math.min(64 * 1024 * 1024, maxBytes), 1024, 2 ** 31 - 1),
+    maxExpansionRatio: integer(env, 'MAX_BODY_EXPANSION_RATIO', 200, 1, 10_000),
+    maxBufferedBytes,
+    maxConcurrentLarge: integer(env, 'MAX_CONCURRENT_LARGE_SUBMISSIONS', 2, 1, 1000),
+  };
+}
+
+function publicBaseUrl(env: Env): string | undefined {
+  const value = env.PUBLIC_BASE_URL;
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('PUBLIC_BASE_URL', 'is not a URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('PUBLIC_BASE_URL', `scheme must be https or http, not ${url.protocol}`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') throw new ConfigError('PUBLIC_BASE_URL', 'must not have a query, a fragment or credentials');
+  return url.toString().replace(/\/+$/, '');
 }
 
 function timeouts(env: Env): AppConfig['timeouts'] {

@@ -6,6 +6,7 @@ export const problemTypes = {
   // Rule 1: transport
   'payload-too-large': { status: 413, title: 'Request body exceeds the configured limit' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'bad-content-encoding': { status: 400, title: 'The body cannot be decoded with its Content-Encoding' },
   // Rule 2: signature and key
   'malformed-jws': { status: 400, title: 'The body is not a JWS in the declared serialization' },
   'disallowed-algorithm': { status: 401, title: 'JWS algorithm is not allowed' },
@@ -24,11 +25,12 @@ export const problemTypes = {
   // Rule 6
   'issued-at-out-of-range': { status: 422, title: 'issuedAt is too far in the future or too old' },
   // Rule 7 and 8
-  'message-id-conflict': { status: 409, title: 'This messageId was already accepted with a different body' },
+  'message-id-conflict': { status: 409, title: 'This messageId was already accepted with a different signed payload' },
   'sequence-not-increasing': { status: 409, title: 'The message is not newer than the last accepted one' },
   // Administration (ICD 3)
   'invalid-partner-key': { status: 400, title: 'The key cannot be registered as a partner signing key' },
   'duplicate-kid': { status: 400, title: 'A key with this kid is already registered for the administration' },
+  'kid-in-use': { status: 409, title: 'Another administration has a key with this kid' },
   'invalid-request': { status: 400, title: 'The request is not acceptable' },
   unauthorized: { status: 401, title: 'Administrator authentication failed' },
   forbidden: { status: 403, title: 'The administrator key does not have the role for this action' },
@@ -38,8 +40,11 @@ export const problemTypes = {
   'invalid-state-transition': { status: 409, title: 'The change is not possible from the current state' },
   // Limits: how fast, how slowly
   'rate-limited': { status: 429, title: 'Too many requests; retry after the time in Retry-After' },
-  'request-timeout': { status: 408, title: 'The request body was not received in time' },
+  'request-timeout': { status: 408, title: 'The request was not received in time' },
+  'server-busy': { status: 503, title: 'The gateway is at its capacity for submissions; retry after the time in Retry-After' },
   // Generic HTTP
+  'bad-request': { status: 400, title: 'The request is not well-formed HTTP or its URL cannot be decoded' },
+  'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'internal-error': { status: 500, title: 'Internal error' },

@@ -8,7 +8,7 @@ import type { ReceiptKeys } from '../receipts/receipt-keys.js';
 import { accessLog } from './access-log.js';
 import { apiDocumentsRouter } from './api-documents-router.js';
 import { bodyReadTimeout } from './body-read-timeout.js';
-import { memberListRouter } from './member-list-router.js';
+import { memberListRouter, type SubmissionLimits } from './member-list-router.js';
 import { operationsRouter, type OperationsDependencies } from './operations-router.js';
 import { notFound, problemHandler } from './problem-responses.js';
 import { clientRateLimit } from './rate-limiter.js';
@@ -20,7 +20,8 @@ export interface AppDependencies {
   intake: MemberListIntake;
   receiptKeys: ReceiptKeys;
   logger: Logger;
-  maxBodyBytes: number;
+  /** Body size, encoding, memory and concurrency limits of member-list submissions. */
+  submissionLimits: SubmissionLimits;
   /** Administration (ICD 3); without it the app serves no /admin/v1. */
   admin?: AdminApi;
   /** Readiness and metrics; without them the app serves no /readyz or /metrics. */
@@ -28,6 +29,8 @@ export interface AppDependencies {
   /** Requests per minute per client address (0: none), and how long a body may stall; defaults: none, 30 s. */
   limits?: { perClientPerMinute: number; bodyIdleMs: number };
   clock?: Clock;
+  /** Where clients reach this gateway (PUBLIC_BASE_URL, else its own address): the schemas' `$id`s name it. */
+  publicBaseUrl: () => string;
 }
 
 /** Builds the HTTP API. It never listens: the caller (main, or a test on port 0) does. */
@@ -45,9 +48,9 @@ export function createApp(deps: AppDependencies): Express {
   const perClientPerMinute = deps.limits?.perClientPerMinute ?? 0;
   if (perClientPerMinute > 0) app.use(clientRateLimit(new TokenBuckets({ perMinute: perClientPerMinute }), deps.clock ?? systemClock));
   app.use(bodyReadTimeout(deps.limits?.bodyIdleMs ?? 30_000));
-  app.use(apiDocumentsRouter());
+  app.use(apiDocumentsRouter(deps.publicBaseUrl));
   app.use(wellKnownRouter(deps.receiptKeys));
-  app.use(memberListRouter(deps.intake, deps.maxBodyBytes));
+  app.use(memberListRouter(deps.intake, deps.submissionLimits));
   if (deps.admin) app.use('/admin/v1', adminRouter(deps.admin));
   app.use(notFound);
   app.use(problemHandler(deps.logger));

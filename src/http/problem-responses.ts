@@ -44,9 +44,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, error);
       return;
     }
-    const bodyError = fromBodyParser(error);
-    if (bodyError) {
-      sendProblem(res, bodyError);
+    const clientError = fromBodyParser(error) ?? fromUrlDecoding(error);
+    if (clientError) {
+      sendProblem(res, clientError);
       return;
     }
     logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
@@ -54,14 +54,19 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** body-parser reports size and encoding problems as errors with a `type`. */
+/**
+ * body-parser (the admin API's JSON bodies) reports size and encoding problems as errors with a
+ * `type`, and passes zlib's errors for a corrupt gzip, deflate or br body on with status 400.
+ */
 function fromBodyParser(error: unknown): GatewayError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  if (typeof error !== 'object' || error === null) return undefined;
+  if (isZlibError(error)) return new GatewayError('bad-content-encoding', 'The body is not valid data in its Content-Encoding.');
+  if (!('type' in error)) return undefined;
   switch ((error).type) {
     case 'entity.too.large':
       return new GatewayError('payload-too-large', 'The request body is larger than the gateway accepts.');
     case 'encoding.unsupported':
-      return new GatewayError('unsupported-media-type', 'Unsupported content encoding; send identity, gzip or deflate.');
+      return new GatewayError('unsupported-media-type', 'Unsupported content encoding; send identity, gzip, deflate or br.');
     case 'charset.unsupported':
       return new GatewayError('unsupported-media-type', 'Unsupported charset; send UTF-8.');
     // The partner API's problem for a body it could not read; the admin router answers these with its own.
@@ -72,4 +77,19 @@ function fromBodyParser(error: unknown): GatewayError | undefined {
     default:
       return undefined;
   }
+}
+
+/** zlib's stream errors carry a code such as Z_DATA_ERROR, Z_BUF_ERROR or ERR__ERROR_FORMAT_PADDING_1 (brotli). */
+function isZlibError(error: object): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_BROTLI') || code.startsWith('ERR__ERROR_'));
+}
+
+/**
+ * A path whose percent-encoding does not decode (`/schemas/%ZZ`, `%C0%AF`, an overlong UTF-8 form):
+ * Express's router throws a URIError with status 400 while matching a route parameter.
+ */
+function fromUrlDecoding(error: unknown): GatewayError | undefined {
+  if (!(error instanceof URIError)) return undefined;
+  return new GatewayError('bad-request', 'The URL path has a percent-encoding that is not valid UTF-8.');
 }

@@ -17,14 +17,16 @@ export const requestIdMiddleware: RequestHandler = (req, res, next) => {
 };
 
 /** Headers every response carries: nothing here is for a browser to sniff, frame or cache. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'Strict-Transport-Security': 'max-age=31536000',
+};
+
 export const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-    'Strict-Transport-Security': 'max-age=31536000',
-  });
+  res.set(SECURITY_HEADERS);
   next();
 };

@@ -3,10 +3,10 @@
  * Retry-After), slow clients (headers, a stalled body, a trickled body) cut off while a slow but steady
  * upload passes, and the security headers on every kind of response.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
 import { deleteTopology } from '../support/broker.js';
+import { rawExchange } from '../support/raw-http.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
@@ -141,38 +141,6 @@ describe('rate limit per administration, counted once the signature verifies', (
     expect((await submitSignedList(test.http, eu)).status).toBe(429);
   });
 });
-
-/** Writes to a raw connection step by step; resolves with what came back once the gateway closes it. */
-function rawExchange(port: number, steps: { write: string | Buffer; afterMs?: number }[], giveUpMs = 10_000): Promise<{ response: string; closedAfterMs: number }> {
-  return new Promise((resolve, reject) => {
-    const startedAt = Date.now();
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(giveUp);
-      resolve({ response: Buffer.concat(chunks).toString('utf8'), closedAfterMs: Date.now() - startedAt });
-    };
-    const giveUp = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`the gateway kept the connection open for ${giveUpMs} ms`));
-    }, giveUpMs);
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('close', finish);
-    socket.on('error', () => undefined); // EPIPE / ECONNRESET once the gateway hangs up: expected
-    socket.on('connect', () => {
-      void (async () => {
-        for (const step of steps) {
-          if (step.afterMs) await new Promise((r) => setTimeout(r, step.afterMs));
-          if (socket.destroyed || done) return;
-          socket.write(step.write);
-        }
-      })();
-    });
-  });
-}
 
 describe('slow clients', () => {
   let test: TestGateway;

@@ -227,7 +227,13 @@ describe('the gateway serves the documents, and its answers match them', () => {
         const response = await test.http.get(url.pathname).buffer(true);
         expect(response.status).toBe(200);
         expect(response.headers['content-type']).toMatch(/^application\/schema\+json/);
-        expect(response.text).toBe(readFileSync(path.join(ROOT, 'schemas', path.basename(url.pathname)), 'utf8'));
+        // Byte for byte as in the repository but for the $id, which names where it was fetched from.
+        const name = path.basename(url.pathname);
+        const file = readFileSync(path.join(ROOT, 'schemas', name), 'utf8');
+        expect(response.text).toBe(file.replace(`"$id": "https://mra-gateway.example/schemas/${name}"`, `"$id": "${test.gateway.url}/schemas/${name}"`));
+        const id = (JSON.parse(response.text) as { $id: string }).$id;
+        expect(id).toBe(url.toString());
+        expect(await (await fetch(id)).text()).toBe(response.text);
       }
     }
     const index = await test.http.get('/schemas/');
@@ -320,6 +326,25 @@ describe('the gateway serves the documents, and its answers match them', () => {
     for (const [route, item] of paths) {
       const response = await test.http.get(route);
       expect(Object.keys(item.get!.responses)).toContain(String(response.status));
+    }
+  });
+});
+
+describe('the schemas behind a public address', () => {
+  let test: TestGateway;
+
+  beforeAll(async () => {
+    test = await startTestGateway({ env: { PUBLIC_BASE_URL: 'https://mra-gateway.cbp.example/' } });
+  });
+
+  afterAll(async () => {
+    await disposeTestGateway(test);
+  });
+
+  it('carry $ids under PUBLIC_BASE_URL, where the gateway serves them', async () => {
+    for (const name of SCHEMA_NAMES) {
+      const response = await test.http.get(`/schemas/${name}`).buffer(true);
+      expect((JSON.parse(response.text) as { $id: string }).$id).toBe(`https://mra-gateway.cbp.example/schemas/${name}`);
     }
   });
 });

@@ -11,6 +11,22 @@ export interface FlattenedSignature {
 
 export type JwsSerialization = 'compact' | 'json';
 
+/**
+ * How many bytes of a JWS may lie outside its payload: the protected headers, the signatures, an
+ * unprotected header, whitespace, and members RFC 7515 says to ignore. Eight signatures with large RSA
+ * headers need a few kilobytes; everything beyond this is refused before anything is parsed.
+ */
+export const MAX_ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * Counts what reading an envelope cost, for tests that show a hostile body is refused without being
+ * parsed: bytes looked at outside the payload, and characters handed to a JSON parser.
+ */
+export interface EnvelopeWork {
+  scannedBytes: number;
+  parsedChars: number;
+}
+
 const base64url = /^[A-Za-z0-9_-]+$/;
 const compactForm = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -18,9 +34,14 @@ const compactForm = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * Splits a request body into its signatures. The compact form has exactly one; the JSON form is either
  * flattened (one) or general (one or more, all over the same payload). Structure is checked here so
  * that later steps can trust it: every part present, every part strict base64url.
+ *
+ * The body is unauthenticated, and may be as large as the body limit: only the payload may be large
+ * (MAX_ENVELOPE_BYTES for everything else), and the payload itself is only located and checked to be
+ * base64url, never parsed. So the work done here is one pass over the body and a JSON parse of at most
+ * MAX_ENVELOPE_BYTES, whatever the body holds.
  */
-export function parseJwsEnvelope(body: Buffer, serialization: JwsSerialization): FlattenedSignature[] {
-  return serialization === 'compact' ? [parseCompact(body)] : parseJson(body);
+export function parseJwsEnvelope(body: Buffer, serialization: JwsSerialization, work?: EnvelopeWork): FlattenedSignature[] {
+  return serialization === 'compact' ? [parseCompact(body)] : parseJson(body, work ?? { scannedBytes: 0, parsedChars: 0 });
 }
 
 function parseCompact(body: Buffer): FlattenedSignature {
@@ -30,23 +51,46 @@ function parseCompact(body: Buffer): FlattenedSignature {
     throw malformed('the compact form is three non-empty base64url parts separated by dots');
   }
   const [protectedHeader = '', payload = '', signature = ''] = text.split('.');
+  if (protectedHeader.length + signature.length > MAX_ENVELOPE_BYTES) throw malformed(`the protected header and signature exceed ${MAX_ENVELOPE_BYTES} bytes`);
   for (const [name, part] of [['protected header', protectedHeader], ['payload', payload], ['signature', signature]] as const) {
     if (!isCanonicalBase64url(part)) throw malformed(`the ${name} is not canonical base64url`);
   }
   return { protected: protectedHeader, payload, signature };
 }
 
-function parseJson(body: Buffer): FlattenedSignature[] {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The JSON serialization: the top-level "payload" is located by a scan that skips the other members
+ * without building them and gives up past MAX_ENVELOPE_BYTES; the body with the payload's value cut
+ * out (an empty string in its place) is then read strictly, like every JSON the gateway reads. The cut
+ * replaces one string token with another, so the text read is valid JSON exactly when the body is, and
+ * the empty "payload" it yields proves the scan found the member a JSON parser sees.
+ */
+function parseJson(body: Buffer, work: EnvelopeWork): FlattenedSignature[] {
+  const span = locatePayload(body, work);
+  if (!span && work.scannedBytes > MAX_ENVELOPE_BYTES) throw malformed(`more than ${MAX_ENVELOPE_BYTES} bytes lie outside the payload`);
+  if (!span) throw malformed('a JWS JSON serialization is an object with a "payload" string');
+  const outside = body.length - (span.end - span.start);
+  if (outside > MAX_ENVELOPE_BYTES) throw malformed(`${outside} bytes lie outside the payload; at most ${MAX_ENVELOPE_BYTES} are accepted`);
+  const payload = body.toString('latin1', span.start + 1, span.end - 1);
+  requireBase64url(payload, 'payload');
+  let rest: string;
+  try {
+    rest = strictUtf8.decode(Buffer.concat([body.subarray(0, span.start), Buffer.from('""'), body.subarray(span.end)]));
+  } catch {
+    throw malformed('the body is not UTF-8');
+  }
   let parsed: unknown;
   try {
+    work.parsedChars += rest.length;
     // Strict: a duplicate "payload" or "signature" would let two JSON readers see two messages.
-    parsed = parseStrictJson(body.toString('utf8'));
+    parsed = parseStrictJson(rest);
   } catch (error) {
     if (error instanceof StrictJsonError && error.problem !== 'syntax') throw malformed(`the body is not acceptable JSON (${error.message} at "${error.pointer}")`);
     throw malformed('the body is not JSON');
   }
-  if (!isObject(parsed)) throw malformed('the JSON serialization is an object');
-  const payload = requireBase64url(parsed.payload, 'payload');
+  if (!isObject(parsed) || parsed.payload !== '') throw malformed('a JWS JSON serialization is an object with a "payload" string');
   if ('signatures' in parsed) {
     if ('signature' in parsed || 'protected' in parsed || 'header' in parsed) {
       throw malformed('a general JWS keeps its signatures in "signatures" only');
@@ -60,6 +104,127 @@ function parseJson(body: Buffer): FlattenedSignature[] {
     });
   }
   return [signatureOf(parsed, payload, '')];
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const PAYLOAD_KEY = Buffer.from('"payload"');
+
+/**
+ * Where the value of the top-level "payload" member lies (its quotes included), or undefined. Other
+ * members are skipped by counting brackets outside strings. Until the payload is found nothing may
+ * lie beyond MAX_ENVELOPE_BYTES, so no search looks further (a hostile body full of `{}` or one long
+ * string costs that much); once found, what follows it is outside it too, and its length alone
+ * decides. It assumes nothing about the body's validity: on malformed JSON it may find nothing or a
+ * wrong span, and the strict parse that follows refuses the body either way.
+ */
+function locatePayload(body: Buffer, work: EnvelopeWork): { start: number; end: number } | undefined {
+  let scan = new Scan(body.subarray(0, MAX_ENVELOPE_BYTES + 1));
+  let i = scan.skipWhitespace(0);
+  if (body[i] !== OPEN_OBJECT) return undefined;
+  i = scan.skipWhitespace(i + 1);
+  let found: { start: number; end: number } | undefined;
+  let beforePayload = 0;
+  try {
+    while (scan.at(i) === QUOTE) {
+      const keyEnd = scan.stringEnd(i);
+      if (keyEnd < 0) break;
+      const isPayload = keyEnd + 1 - i === PAYLOAD_KEY.length && body.compare(PAYLOAD_KEY, 0, PAYLOAD_KEY.length, i, keyEnd + 1) === 0;
+      i = scan.skipWhitespace(keyEnd + 1);
+      if (scan.at(i) !== COLON) break;
+      i = scan.skipWhitespace(i + 1);
+      if (isPayload && found === undefined && scan.at(i) === QUOTE) {
+        // A base64url payload has no escapes: the next quote ends it (if not, it fails base64url).
+        const end = body.indexOf(QUOTE, i + 1);
+        if (end < 0) break;
+        found = { start: i, end: end + 1 };
+        beforePayload = i;
+        if (body.length - (found.end - found.start) > MAX_ENVELOPE_BYTES) break;
+        scan = new Scan(body);
+        scan.furthest = found.end;
+        i = found.end;
+      } else {
+        i = scan.skipValue(i);
+        if (i < 0) break;
+      }
+      i = scan.skipWhitespace(i);
+      if (scan.at(i) !== COMMA) break;
+      i = scan.skipWhitespace(i + 1);
+    }
+  } finally {
+    work.scannedBytes += found ? beforePayload + Math.max(0, scan.furthest - found.end) : Math.min(scan.furthest, body.length);
+  }
+  return found;
+}
+
+/** Byte-level JSON skipping within `text`; `furthest` is how far it has looked. */
+class Scan {
+  furthest = 0;
+
+  constructor(private readonly text: Buffer) {}
+
+  at(i: number): number | undefined {
+    if (i >= this.furthest) this.furthest = i + 1;
+    return this.text[i];
+  }
+
+  /** The position just after the value starting at `start`, or -1 when the text ends first. */
+  skipValue(start: number): number {
+    const text = this.text;
+    let depth = 0;
+    let i = start;
+    for (; i < text.length; i++) {
+      const c = text[i]!;
+      if (c === QUOTE) {
+        i = this.stringEnd(i);
+        if (i < 0) return -1;
+        if (depth === 0) return i + 1;
+      } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        depth++;
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (depth === 0) break; // the enclosing object ends: a scalar or nothing was skipped
+        if (--depth === 0) {
+          i++;
+          break;
+        }
+      } else if (depth === 0 && (c === COMMA || isWhitespace(c))) {
+        break;
+      }
+    }
+    this.furthest = Math.max(this.furthest, i);
+    return i < text.length || depth === 0 ? i : -1;
+  }
+
+  /** The position of the quote that closes the string opening at `start`, or -1. */
+  stringEnd(start: number): number {
+    const text = this.text;
+    let end = text.indexOf(QUOTE, start + 1);
+    while (end > 0) {
+      let backslashes = 0;
+      while (text[end - 1 - backslashes] === BACKSLASH) backslashes++;
+      if (backslashes % 2 === 0) break;
+      end = text.indexOf(QUOTE, end + 1);
+    }
+    this.furthest = Math.max(this.furthest, end < 0 ? text.length : end + 1);
+    return end;
+  }
+
+  skipWhitespace(from: number): number {
+    let i = from;
+    while (i < this.text.length && isWhitespace(this.text[i]!)) i++;
+    this.furthest = Math.max(this.furthest, i);
+    return i;
+  }
+}
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function signatureOf(entry: Record<string, unknown>, payload: string, where: string): FlattenedSignature {

@@ -6,7 +6,9 @@ import type { AdminAuthenticator } from '../../../src/admin/admin-authenticator.
 import { ADMIN_ROLES } from '../../../src/admin/admin-key.js';
 import { adminRouter, type AdminApi } from '../../../src/admin/admin-router.js';
 import type { MemberListIntake } from '../../../src/domain/intake/member-list-intake.js';
+import { BodyMemoryBudget } from '../../../src/http/body-memory-budget.js';
 import { memberListRouter } from '../../../src/http/member-list-router.js';
+import { SubmissionSlots } from '../../../src/http/submission-slots.js';
 import { problemHandler } from '../../../src/http/problem-responses.js';
 import { createLogger } from '../../../src/logging/logger.js';
 
@@ -43,7 +45,8 @@ function app() {
   const silent = createLogger('error', new Writable({ write: (_chunk, _encoding, done) => done() }));
   const server = express();
   server.use(bodyFailure);
-  server.use(memberListRouter(intake, 1_000_000));
+  const body = { maxBytes: 1_000_000, maxEncodedBytes: 1_000_000, maxExpansionRatio: 100 };
+  server.use(memberListRouter(intake, { body, budget: new BodyMemoryBudget(10_000_000, 10), slots: new SubmissionSlots(2, 1_000_000, 10) }));
   server.use('/admin/v1', adminRouter(admin));
   server.use(problemHandler(silent));
   return supertest(server);

@@ -32,6 +32,14 @@ describe('configuration', () => {
     ['HEADERS_TIMEOUT_SECONDS', '0'],
     ['REQUEST_TIMEOUT_SECONDS', '10'],
     ['BODY_IDLE_TIMEOUT_SECONDS', '1.5'],
+    ['MAX_ENCODED_BODY_BYTES', '12kb'],
+    ['MAX_BODY_EXPANSION_RATIO', '0'],
+    ['MAX_BUFFERED_BODY_BYTES', '2048'],
+    ['MAX_CONCURRENT_LARGE_SUBMISSIONS', '0'],
+    ['MAX_CONNECTIONS', '0'],
+    ['PUBLIC_BASE_URL', 'mra-gateway.cbp.example'],
+    ['PUBLIC_BASE_URL', 'ftp://mra-gateway.cbp.example'],
+    ['PUBLIC_BASE_URL', 'https://mra-gateway.cbp.example/?x=1'],
   ])('refuses %s=%s, naming the field', (field, value) => {
     expect(() => loadConfig({ [field]: value })).toThrow(ConfigError);
     try {
@@ -54,6 +62,30 @@ describe('configuration', () => {
       BODY_IDLE_TIMEOUT_SECONDS: '2',
     });
     expect(set).toMatchObject({ rateLimits: { perClientPerMinute: 0, perAdministrationPerMinute: 5 }, timeouts: { headersMs: 5_000, requestMs: 5_000, bodyIdleMs: 2_000 } });
+  });
+
+  it('bounds what a request may cost before its sender is known, each bound settable', () => {
+    expect(loadConfig({})).toMatchObject({
+      bodyLimits: { maxBytes: 200 * 1024 * 1024, maxEncodedBytes: 64 * 1024 * 1024, maxExpansionRatio: 200, maxBufferedBytes: 512 * 1024 * 1024, maxConcurrentLarge: 2 },
+      maxConnections: 512,
+      publicBaseUrl: undefined,
+    });
+    const set = loadConfig({
+      MAX_BODY_BYTES: '1048576',
+      MAX_ENCODED_BODY_BYTES: '4096',
+      MAX_BODY_EXPANSION_RATIO: '20',
+      MAX_BUFFERED_BODY_BYTES: '2097152',
+      MAX_CONCURRENT_LARGE_SUBMISSIONS: '1',
+      MAX_CONNECTIONS: '64',
+      PUBLIC_BASE_URL: 'https://mra-gateway.cbp.example/',
+    });
+    expect(set).toMatchObject({
+      bodyLimits: { maxBytes: 1_048_576, maxEncodedBytes: 4096, maxExpansionRatio: 20, maxBufferedBytes: 2_097_152, maxConcurrentLarge: 1 },
+      maxConnections: 64,
+      publicBaseUrl: 'https://mra-gateway.cbp.example',
+    });
+    // A buffer budget below one body could never hold the largest list.
+    expect(() => loadConfig({ MAX_BODY_BYTES: '4194304', MAX_BUFFERED_BODY_BYTES: '2097152' })).toThrow(ConfigError);
   });
 
   it('never shows the broker password in logs', () => {
