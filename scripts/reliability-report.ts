@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     stop.stopMs === null
       ? `Graceful stop (Gateway.close(), as on SIGTERM) while the broker connection was stalled: **still stopping after ${stop.limitMs / 1000} s** (returned only once the network was resumed).`
       : `Graceful stop (Gateway.close(), as on SIGTERM) while the broker connection was stalled: returned after ${stop.stopMs} ms.`;
-  const hostileLine = 'Hostile bodies before authentication (issue 11), sent one at a time to a gateway with the default limits while `/healthz` was probed every 20 ms:';
+  const hostileLine = 'Hostile bodies before authentication (issue 11), sent one at a time to a gateway process with the default limits while `/healthz` was probed every 20 ms from a worker thread (the first probe includes opening its connection):';
   const section = [BEGIN, '', `Run: ${environment}.`, '', markdownTable(results), '', stopLine, '', hostileLine, '', hostileBodyTable(hostile), '', END].join('\n');
   process.stdout.write(`${section}\n`);
 

@@ -4,6 +4,7 @@ import { euMember, memberList } from './member-lists.js';
 import { createPartnerKey } from './partner-keys.js';
 import { postBytes } from './raw-http.js';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BROKER_URL, deleteTopology, uniqueTopology } from './broker.js';
@@ -55,21 +56,11 @@ export async function hostileBodyTimings(): Promise<HostileBodyTiming[]> {
     const timings: HostileBodyTiming[] = [];
     for (const [name, body, encoding] of bodies) {
       const headers = { 'Content-Type': 'application/jose+json', ...(encoding ? { 'Content-Encoding': encoding } : {}) };
-      let done = false;
-      const probeTimes: number[] = [];
-      const probing = (async () => {
-        while (!done) {
-          const started = performance.now();
-          await fetch(`${gateway.url}/healthz`);
-          probeTimes.push(performance.now() - started);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      })();
+      const probe = startProbing(`${gateway.url}/healthz`);
       const started = performance.now();
       const response = await postBytes(`${gateway.url}/v1/member-lists`, headers, body);
       const refusedAfterMs = performance.now() - started;
-      done = true;
-      await probing;
+      const probeTimes = await probe.stop();
       timings.push({
         name,
         sentBytes: body.length,
@@ -86,6 +77,39 @@ export async function hostileBodyTimings(): Promise<HostileBodyTiming[]> {
     await deleteTopology(topology);
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Probes `url` every 20 ms from a worker thread, whose event loop the sending of a large body on this
+ * thread cannot hold up: the times measure the gateway alone.
+ */
+function startProbing(url: string): { stop(): Promise<number[]> } {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const times = []; let done = false;
+     parentPort.once('message', () => { done = true; });
+     (async () => {
+       do {
+         const started = performance.now();
+         await fetch(workerData);
+         times.push(performance.now() - started);
+         await new Promise((resolve) => setTimeout(resolve, 20));
+       } while (!done);
+       parentPort.postMessage(times);
+     })();`,
+    { eval: true, workerData: url },
+  );
+  return {
+    stop: () =>
+      new Promise<number[]>((resolve, reject) => {
+        worker.once('message', (times: number[]) => {
+          void worker.terminate();
+          resolve(times);
+        });
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      }),
+  };
 }
 
 /** The timings as a Markdown table. */
