@@ -1,11 +1,11 @@
-// npm run reliability [-- --no-write]
+// npm run reliability [-- --write]
 //
 // Runs the reliability scenarios of issue 6 against the real RabbitMQ (127.0.0.1:5672, or
 // TEST_AMQP_URL): broker faults through a TCP proxy, network stalls, the gateway killed with SIGKILL,
 // concurrent administrations, a graceful stop during a stall, and how long the hostile bodies of the
 // security review (issue 11) take to be refused. Prints a Markdown table of what was
-// receipted, delivered, duplicated, lost and out of order, and writes it into docs/reliability.md
-// between its result markers (unless --no-write). Exits 1 when a scenario broke a promise.
+// receipted, delivered, duplicated, lost and out of order; with --write it also puts it into
+// docs/reliability.md between its result markers (without, the working tree is left as it was). Exits 1 when a scenario broke a promise.
 // The same scenarios run as tests in test/component/reliability-*.test.ts.
 import amqp from 'amqplib';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ async function brokerVersion(): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  const write = !process.argv.includes('--no-write');
+  const write = process.argv.includes('--write');
   await requireBroker();
   const started = Date.now();
   const results: ScenarioResult[] = [];

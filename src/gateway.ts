@@ -65,7 +65,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
     const outbox = new SqliteOutboxStore(database);
 
     logger.info('connecting to the broker', { amqpUrl: redactedAmqpUrl(config.amqpUrl), exchange: config.topology.exchange });
-    const publisher = await AmqpRecordPublisher.start(config.amqpUrl, config.topology, logger);
+    const publisher = await AmqpRecordPublisher.start(config.amqpUrl, config.topology, logger, redactedAmqpUrl(config.amqpUrl));
     const metrics = new GatewayMetrics({ outbox, broker: publisher, partnerKeys, administrations: () => arrangements.all().map((a) => a.code) });
     const relay = new OutboxRelay(outbox, publisher, logger, options.relay, metrics.recordConfirmed);
     relay.start();

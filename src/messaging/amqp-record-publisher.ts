@@ -1,12 +1,22 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'winston';
+import { ConditionLog } from '../logging/condition-log.js';
 import type { PendingRecord, RecordPublisher } from '../outbox/outbox-ports.js';
 import { declareTopology, type TopologyNames } from './amqp-topology.js';
+import { brokerFailureReason } from './broker-failure.js';
 import { recordProperties } from './record-message.js';
 
 /** How long a stop waits for the broker to acknowledge the close. */
 const CLOSE_TIMEOUT_MS = 2000;
+
+/** The broker refused to declare the exchange or queues (a connect-failed reason of its own). */
+class TopologyRefusedError extends Error {
+  constructor(cause: unknown) {
+    super(`the broker refused the topology: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'TopologyRefusedError';
+  }
+}
 
 export class UnroutableRecordError extends Error {
   constructor(routingKey: string) {
@@ -26,17 +36,25 @@ export class AmqpRecordPublisher extends EventEmitter implements RecordPublisher
   private readonly returned = new Set<string>();
   private closing = false;
   blocked = false;
+  /** Connection failures and recoveries, said at warn once and then at most once a minute. */
+  private readonly availability: ConditionLog;
 
   private constructor(
     private readonly exchange: string,
     private readonly logger: Logger,
+    /** The broker's URL without its password, for the log lines. */
+    private readonly endpoint: string,
   ) {
     super();
+    this.availability = new ConditionLog(logger, 'broker');
   }
 
-  /** Starts connecting in the background; the gateway serves intake whether or not the broker is up. */
-  static async start(url: string, topology: TopologyNames, logger: Logger): Promise<AmqpRecordPublisher> {
-    const publisher = new AmqpRecordPublisher(topology.exchange, logger);
+  /**
+   * Starts connecting in the background; the gateway serves intake whether or not the broker is up.
+   * `endpoint` names the broker in log lines: the URL without its password.
+   */
+  static async start(url: string, topology: TopologyNames, logger: Logger, endpoint: string): Promise<AmqpRecordPublisher> {
+    const publisher = new AmqpRecordPublisher(topology.exchange, logger, endpoint);
     const connection = await amqp.connect(url, {
       recovery: {
         waitForConnect: false,
@@ -45,7 +63,13 @@ export class AmqpRecordPublisher extends EventEmitter implements RecordPublisher
         maxRetries: Infinity,
         setup: async (model: ChannelModel) => {
           publisher.model = model;
-          await publisher.openChannel(model, topology);
+          try {
+            await publisher.openChannel(model, topology);
+          } catch (error) {
+            // The connection opened but the topology could not be declared (permissions, a queue or
+            // exchange that exists with other arguments): amqplib closes it and tries again.
+            throw new TopologyRefusedError(error);
+          }
         },
       },
     });
@@ -129,16 +153,24 @@ export class AmqpRecordPublisher extends EventEmitter implements RecordPublisher
     await declareTopology(channel, topology);
     this.channel = channel;
     this.logger.info('broker channel ready', { exchange: topology.exchange });
+    this.availability.recovered({ endpoint: this.endpoint });
     this.emit('connected');
   }
 
   private watch(connection: RecoveringChannelModel): void {
+    const failed = (error: Error) => {
+      const reason = error instanceof TopologyRefusedError ? 'topology-refused' : brokerFailureReason(error);
+      this.availability.failed(reason, { endpoint: this.endpoint, error: error.message });
+    };
     connection.on('disconnect', (error: Error) => {
       this.model = undefined;
-      this.logger.warn('broker connection lost', { error: error.message });
+      if (!this.closing) failed(error);
     });
-    connection.on('connect-failed', (error: Error) => this.logger.debug('broker connection attempt failed', { error: error.message }));
-    connection.on('error', (error: Error) => this.logger.warn('broker connection error', { error: error.message }));
-    connection.on('blocked', (reason: string) => this.logger.warn('broker blocked the connection', { reason }));
+    // Every attempt of amqplib's recovery while the broker stays unreachable: the condition log says
+    // the first one and any change of reason at once, the same again at most once a minute.
+    connection.on('connect-failed', failed);
+    connection.on('error', (error: Error) => this.logger.debug('broker connection error', { error: error.message }));
+    connection.on('blocked', (reason: string) => this.logger.warn('broker blocked the connection (it is short of memory or disk): publishing waits', { reason }));
+    connection.on('unblocked', () => this.logger.warn('broker unblocked the connection: publishing resumes'));
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import { ConditionLog } from '../logging/condition-log.js';
 import type { OutboxStore, PendingRecord, RecordPublisher } from './outbox-ports.js';
 
 export interface RelayOptions {
@@ -62,6 +63,8 @@ export class OutboxRelay {
   private offeredHead = 0;
   private offeredBytes = 0;
   private failures = 0;
+  /** Publishing that keeps failing (a record no queue is bound for, nacks): said once, then once a minute. */
+  private readonly publishing: ConditionLog;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -75,6 +78,7 @@ export class OutboxRelay {
     private readonly onConfirmed: ConfirmObserver = () => undefined,
   ) {
     this.options = { ...defaultRelayOptions, ...options };
+    this.publishing = new ConditionLog(logger, 'outbox publishing');
   }
 
   start(): void {
@@ -201,11 +205,15 @@ export class OutboxRelay {
         () => {
           this.confirmedAhead.add(record.seq);
           this.failures = 0;
+          this.publishing.recovered();
           this.onConfirmed(record, (performance.now() - publishedAt) / 1000);
           this.settled(record, lowWater);
         },
         (error: unknown) => {
-          if (this.lowestFailed === Infinity) this.logger.warn('publish failed; will retry from the oldest unconfirmed record', { eventId: record.eventId, error: String(error) });
+          if (this.lowestFailed === Infinity) {
+            // Retried from the oldest unconfirmed record, with a growing delay, until the broker takes it.
+            this.publishing.failed(publishFailureReason(error), { eventId: record.eventId, error: String(error) });
+          }
           this.lowestFailed = Math.min(this.lowestFailed, record.seq);
           this.settled(record, Infinity);
         },
@@ -270,4 +278,13 @@ export class OutboxRelay {
       this.wake = done;
     });
   }
+}
+
+/** A short stable reason for a failed publish, for the log (the publisher's errors, by name and wording). */
+function publishFailureReason(error: unknown): string {
+  if (!(error instanceof Error)) return 'error';
+  if (error.name === 'UnroutableRecordError') return 'unroutable';
+  if (/not connected|closed/i.test(error.message)) return 'broker-disconnected';
+  if (/nack|refused/i.test(error.message)) return 'broker-refused';
+  return 'error';
 }
