@@ -63,21 +63,21 @@ export async function runDemo(options: { amqpUrl: string; out: Writable }): Prom
     await waitUntilReady(url, gateway, path.join(root, 'gateway.log'));
     say(`   ${url} is ready (log: ${path.join(root, 'gateway.log')})`);
 
-    say('\n2. Throwaway partner keys (mra-partner keygen), registered through the admin API');
+    say('\n2. Throwaway partner keys (mra partner keygen), registered through the admin API');
     for (const { code } of SAMPLES) {
       const key = await generatePartnerKey({ administration: code, alg: 'ES256', privateKeyFile: path.join(root, 'keys', `${code}.jwk.json`) });
       await registerPartnerKey(url, admin, code, key.publicJwk);
       say(`   ${code}: ${key.kid}`);
     }
 
-    say('\n3. Partners sign and send their lists (mra-partner send --stamp); receipts are verified');
+    say('\n3. Partners sign and send their lists (mra partner send --stamp); receipts are verified');
     let accepted = 0;
     let records = 0;
     let warnings = 0;
     for (const { code, file } of SAMPLES) {
       const receiptOut = capture();
       const exitCode = await runPartnerTool(
-        ['send', '--gateway', url, '--key', path.join(root, 'keys', `${code}.jwk.json`), '--list', path.join(ROOT, 'examples', file), '--stamp'],
+        ['send', '--gateway-url', url, '--key', path.join(root, 'keys', `${code}.jwk.json`), '--list', path.join(ROOT, 'examples', file), '--stamp'],
         { stdout: receiptOut.stream, stderr: indented(options.out) },
       );
       if (exitCode !== 0) throw new Error(`sending ${file} failed with exit code ${exitCode}`);
@@ -88,7 +88,7 @@ export async function runDemo(options: { amqpUrl: string; out: Writable }): Prom
       records += (counts.added ?? 0) + (counts.updated ?? 0) + (counts.statusChanged ?? 0) + (counts.removed ?? 0);
     }
 
-    say(`\n4. What a CBP consumer receives (mra-consumer --queue ${topology.queue} --format table)`);
+    say(`\n4. What a CBP consumer receives (mra consumer tail --queue ${topology.queue} --format table)`);
     const { printed } = await tailRecords({ amqpUrl: options.amqpUrl, source: { queue: topology.queue }, format: 'table', output: options.out, limit: records });
 
     say('\n5. Readiness and a few metrics');

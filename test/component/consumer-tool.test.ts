@@ -1,6 +1,7 @@
 import amqp from 'amqplib';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConsumerTool } from '../../src/cli/consumer/consumer-commands.js';
@@ -108,6 +109,18 @@ describe('the consumer tool on the real broker', () => {
     expect(await depthBecomes(queue, 3 - printed)).toBe(3 - printed);
   });
 
+  it('exits 8 when its output closes, leaving the record it could not print on the queue', async () => {
+    const queue = test.topology.queue;
+    await submit(1, 300);
+    await waitForOutboxDrained(test);
+    const waiting = await queueDepth(queue);
+    expect(waiting).toBeGreaterThan(0);
+    const closed = new Writable({ write: (_chunk, _encoding, done) => done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })) });
+    closed.on('error', () => undefined); // as the installed command does for process.stdout
+    expect(await runConsumerTool(['--amqp-url', BROKER_URL, '--queue', queue, '--count', '1'], { stdout: closed, stderr: captureIo().stderr }, {})).toBe(8);
+    expect(await depthBecomes(queue, waiting)).toBe(waiting);
+  });
+
   it('says so, with its own exit code, when the broker or the queue is not there', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,13 +132,21 @@ describe('the consumer tool on the real broker', () => {
     expect(unreachable.err()).not.toContain('secret-password');
     expect(await runConsumerTool(['--amqp-url', BROKER_URL, '--queue', 'no.such.queue.anywhere'], captureIo(), {})).toBe(6);
     expect(await runConsumerTool(['--amqp-url', BROKER_URL, '--exchange', 'no.such.exchange.anywhere'], captureIo(), {})).toBe(6);
+    expect(await runConsumerTool(['--amqp-url', BROKER_URL.replace(/\/\/([^:]+):[^@]*@/, '//$1:not-the-password@'), '--queue', test.topology.queue], captureIo(), {})).toBe(6);
+    expect(await runConsumerTool(['tail', '--amqp-url', BROKER_URL, '--queue', 'no.such.queue.anywhere'], captureIo(), {})).toBe(6);
     expect(await runConsumerTool(['--queue', 'q', '--bind', 'member.#'], captureIo(), {})).toBe(2);
+    expect(await runConsumerTool(['--format', 'xml'], captureIo(), {})).toBe(2);
     expect(await runConsumerTool(['--count', 'many'], captureIo(), {})).toBe(2);
   });
 
-  it('runs as the installed command', async () => {
+  it.each([
+    { entry: 'src/cli/mra-consumer.ts', args: [] as string[] },
+    { entry: 'src/cli/mra.ts', args: ['consumer', 'tail'] },
+  ])('runs as the installed command ($entry $args)', async ({ entry, args }) => {
+    await submit(1, 400 + args.length);
+    await waitForOutboxDrained(test);
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/mra-consumer.ts'), '--queue', test.topology.queue, '--count', '1'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args, '--queue', test.topology.queue, '--count', '1'], {
         cwd: ROOT,
         env: { ...process.env, AMQP_URL: BROKER_URL },
         stdio: ['ignore', 'pipe', 'pipe'],

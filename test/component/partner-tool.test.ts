@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePartnerKey, readSigningKey } from '../../src/cli/partner/partner-key-files.js';
 import { runPartnerTool } from '../../src/cli/partner/partner-commands.js';
-import { PARTNER_TOOL_EXIT_CODES } from '../../src/cli/partner/partner-tool-error.js';
+import { CLI_ERROR_EXIT_CODES } from '../../src/cli/cli-error.js';
 import { pushMemberList } from '../../src/cli/partner/push-member-list.js';
 import { signMemberList } from '../../src/cli/partner/sign-member-list.js';
 import { deleteTopology } from '../support/broker.js';
@@ -16,7 +17,7 @@ import type { PartnerSigningKey } from '../support/partner-keys.js';
 import { removeTestFiles, startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const exit = PARTNER_TOOL_EXIT_CODES;
+const exit = CLI_ERROR_EXIT_CODES;
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -66,7 +67,7 @@ describe('the partner tool against a running gateway', () => {
 
   it('keygen writes the private key 0600, prints the public key, and never overwrites', async () => {
     const io = captureIo();
-    const code = await runPartnerTool(['keygen', '--administration', 'JP', '--private-key', file('jp.jwk.json')], io);
+    const code = await runPartnerTool(['keygen', '--administration', 'JP', '--key', file('jp.jwk.json')], io);
     expect(code).toBe(0);
     expect(statSync(file('jp.jwk.json')).mode & 0o777).toBe(0o600);
     const publicJwk = JSON.parse(io.out()) as Record<string, unknown>;
@@ -74,7 +75,7 @@ describe('the partner tool against a running gateway', () => {
     expect(publicJwk).not.toHaveProperty('d');
     expect(JSON.parse(readFileSync(file('jp.jwk.json'), 'utf8'))).toMatchObject({ kid: publicJwk.kid, d: expect.any(String) as unknown });
 
-    const again = await runPartnerTool(['keygen', '--administration', 'JP', '--private-key', file('jp.jwk.json')], captureIo());
+    const again = await runPartnerTool(['keygen', '--administration', 'JP', '--key', file('jp.jwk.json')], captureIo());
     expect(again).toBe(exit['file-exists']);
   });
 
@@ -83,7 +84,7 @@ describe('the partner tool against a running gateway', () => {
     expect(await runPartnerTool(['sign', '--key', keyFile, '--list', list, '--out', file('list.jws')], captureIo())).toBe(0);
 
     const io = captureIo();
-    const code = await runPartnerTool(['push', '--gateway', test.gateway.url, '--jws', file('list.jws'), '--receipt-out', file('receipt.json')], io);
+    const code = await runPartnerTool(['push', '--gateway-url', test.gateway.url, '--jws', file('list.jws'), '--receipt-out', file('receipt.json')], io);
     expect(code).toBe(0);
     const receipt = JSON.parse(io.out()) as Record<string, unknown>;
     expect(receipt).toMatchObject({ administration: 'EU', outcome: 'accepted', counts: { members: 2, added: 2 } });
@@ -99,13 +100,13 @@ describe('the partner tool against a running gateway', () => {
   it('retries by sending the same list again: signed anew, answered as a replay, verified by its payloadDigest', async () => {
     const list = writeList('retry.json');
     const first = captureIo();
-    expect(await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', keyFile, '--list', list], first)).toBe(0);
+    expect(await runPartnerTool(['send', '--gateway-url', test.gateway.url, '--key', keyFile, '--list', list], first)).toBe(0);
     expect(first.err()).toMatch(/digest is that of the body sent/);
     const before = test.counts();
 
     // send signs again: an ES256 signature differs every time, so the body (and its digest) differs.
     const retry = captureIo();
-    expect(await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', keyFile, '--list', list, '--serialization', 'json'], retry)).toBe(0);
+    expect(await runPartnerTool(['send', '--gateway-url', test.gateway.url, '--key', keyFile, '--list', list, '--serialization', 'json'], retry)).toBe(0);
     expect(JSON.parse(retry.out())).toEqual(JSON.parse(first.out()));
     expect(retry.err()).toMatch(/replayed \(200\)/);
     expect(retry.err()).toMatch(/payloadDigest is that of the payload signed/);
@@ -118,7 +119,7 @@ describe('the partner tool against a running gateway', () => {
     try {
       const pinned = file('other-jwks.json');
       writeFileSync(pinned, JSON.stringify((await otherGateway.http.get('/.well-known/jwks.json')).body));
-      const code = await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', keyFile, '--list', writeList('pinned.json'), '--jwks', pinned], captureIo());
+      const code = await runPartnerTool(['send', '--gateway-url', test.gateway.url, '--key', keyFile, '--list', writeList('pinned.json'), '--jwks', pinned], captureIo());
       expect(code).toBe(exit['receipt-unverified']);
     } finally {
       await otherGateway.stop();
@@ -134,20 +135,23 @@ describe('the partner tool against a running gateway', () => {
   ])('stops before sending anything on $case', async ({ list, code }) => {
     const before = test.counts();
     const io = captureIo();
-    expect(await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', keyFile, '--list', list()], io)).toBe(code);
+    expect(await runPartnerTool(['send', '--gateway-url', test.gateway.url, '--key', keyFile, '--list', list()], io)).toBe(code);
     expect(io.out()).toBe('');
     expect(test.counts()).toEqual(before);
   });
 
-  it('reports an unreachable gateway', async () => {
-    const code = await runPartnerTool(['send', '--gateway', `http://127.0.0.1:${await closedPort()}`, '--key', keyFile, '--list', writeList('unreachable.json')], captureIo());
-    expect(code).toBe(exit['gateway-unreachable']);
+  it('reports an unreachable gateway, never saying the list was sent', async () => {
+    const io = captureIo();
+    const code = await runPartnerTool(['send', '--gateway-url', `http://127.0.0.1:${await closedPort()}`, '--key', keyFile, '--list', writeList('unreachable.json')], io);
+    expect(code).toBe(exit.unreachable);
+    expect(io.out()).toBe('');
+    expect(io.err()).not.toMatch(/^(sending|uploaded)/m);
   });
 
   it('prints the problem of a rejected list, with its verified rejection receipt', async () => {
     const stranger = await generatePartnerKey({ administration: 'EU', alg: 'ES256', privateKeyFile: file('stranger.jwk.json') });
     const io = captureIo();
-    expect(await runPartnerTool(['send', '--gateway', test.gateway.url, '--key', file('stranger.jwk.json'), '--list', writeList('stranger.json')], io)).toBe(exit.rejected);
+    expect(await runPartnerTool(['send', '--gateway-url', test.gateway.url, '--key', file('stranger.jwk.json'), '--list', writeList('stranger.json')], io)).toBe(exit.refused);
     expect(JSON.parse(io.out())).toMatchObject({ type: 'urn:mra-gateway:problem:unknown-key', status: 401 });
     expect(stranger.kid).not.toBe('');
 
@@ -174,13 +178,97 @@ describe('the partner tool against a running gateway', () => {
     expect(progress.at(-1)![0]).toBe(jws.length);
   });
 
+  it('keygen creates the folders and records the administration; a list of another administration is refused before anything is signed or sent', async () => {
+    const jpKey = file('nested/keys/jp-2026.jwk.json');
+    const jpPublic = file('nested/public/jp-2026.pub.json');
+    expect(await runPartnerTool(['keygen', '--administration', 'JP', '--key', jpKey, '--public-key', jpPublic], captureIo())).toBe(0);
+    expect(statSync(jpKey).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(jpKey, 'utf8'))).toMatchObject({ 'mra:administration': 'JP', d: expect.any(String) as unknown });
+    const publicJwk = JSON.parse(readFileSync(jpPublic, 'utf8')) as Record<string, unknown>;
+    expect(publicJwk).not.toHaveProperty('d');
+    expect(publicJwk).not.toHaveProperty('mra:administration');
+
+    // public-key prints the same public JWK again from the private file.
+    const again = captureIo();
+    expect(await runPartnerTool(['public-key', '--key', jpKey], again)).toBe(0);
+    expect(JSON.parse(again.out())).toEqual(publicJwk);
+
+    const before = test.counts();
+    const euList = writeList('for-jp-key.json');
+    for (const argv of [
+      ['send', '--gateway-url', test.gateway.url, '--key', jpKey, '--list', euList],
+      ['sign', '--key', jpKey, '--list', euList, '--out', file('never.jws')],
+    ]) {
+      const io = captureIo();
+      expect({ argv, code: await runPartnerTool(argv, io) }).toEqual({ argv, code: exit['key-mismatch'] });
+      expect(io.out()).toBe('');
+    }
+    expect(() => statSync(file('never.jws'))).toThrow();
+    expect(test.counts()).toMatchObject({ messages: before.messages, outbox: before.outbox });
+  });
+
+  it('still reads key files written before keys named their administration', async () => {
+    const legacy = JSON.parse(readFileSync(keyFile, 'utf8')) as Record<string, unknown>;
+    delete legacy['mra:administration'];
+    writeFileSync(file('legacy.jwk.json'), JSON.stringify(legacy), { mode: 0o600 });
+    const io = captureIo();
+    expect(await runPartnerTool(['send', '--gateway-url', test.gateway.url, '--key', file('legacy.jwk.json'), '--list', writeList('legacy.json'), '--stamp'], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ outcome: 'accepted' });
+  });
+
+  it('sign says where it wrote the JWS (creating the folder); the same JWS pushed twice is accepted, then a replay', async () => {
+    const out = file('signed/today/list.jws');
+    const signing = captureIo();
+    expect(await runPartnerTool(['sign', '--key', keyFile, '--list', writeList('twice.json'), '--stamp', '--out', out], signing)).toBe(0);
+    expect(signing.out()).toBe('');
+    expect(signing.err()).toContain(out);
+    expect(readFileSync(out, 'utf8').trim().split('.')).toHaveLength(3);
+
+    const first = captureIo();
+    expect(await runPartnerTool(['push', '--gateway-url', test.gateway.url, '--jws', out], first)).toBe(0);
+    const stored = test.counts();
+    const second = captureIo();
+    expect(await runPartnerTool(['push', '--gateway-url', test.gateway.url, '--jws', out], second)).toBe(0);
+    expect(JSON.parse(second.out())).toEqual(JSON.parse(first.out()));
+    expect(test.counts()).toMatchObject({ messages: stored.messages, outbox: stored.outbox });
+  });
+
+  it('a wrong base URL, or no mra-gateway there, is exit code 5 before anything is sent', async () => {
+    const posts: string[] = [];
+    const stranger = http.createServer((req, res) => {
+      if (req.method === 'POST') posts.push(req.url ?? '');
+      req.resume();
+      if (req.url === '/html/.well-known/jwks.json' || req.url?.startsWith('/html/')) {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome</body></html>');
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+      }
+    });
+    await new Promise<void>((resolve) => stranger.listen(0, '127.0.0.1', resolve));
+    const strangerUrl = `http://127.0.0.1:${(stranger.address() as AddressInfo).port}`;
+    try {
+      const before = test.counts();
+      for (const base of [`${test.gateway.url}/no-such-prefix`, strangerUrl, `${strangerUrl}/html`]) {
+        const io = captureIo();
+        const code = await runPartnerTool(['send', '--gateway-url', base, '--key', keyFile, '--list', writeList('wrong-url.json'), '--stamp'], io);
+        expect({ base, code }).toEqual({ base, code: exit['unexpected-response'] });
+        expect(io.out()).toBe('');
+        expect(io.err()).not.toMatch(/^(sending|uploaded)/m);
+      }
+      expect(posts).toEqual([]);
+      expect(test.counts()).toMatchObject({ messages: before.messages, outbox: before.outbox });
+    } finally {
+      await new Promise<void>((resolve) => stranger.close(() => resolve()));
+    }
+  });
+
   it('works as the installed command: keygen, then send', async () => {
-    const keygen = await runBin(['keygen', '--administration', 'EU', '--private-key', file('bin.jwk.json'), '--public-key', file('bin.pub.json')]);
+    const keygen = await runBin(['keygen', '--administration', 'EU', '--key', file('bin.jwk.json'), '--public-key', file('bin.pub.json')]);
     expect(keygen.code).toBe(0);
     const publicJwk = JSON.parse(readFileSync(file('bin.pub.json'), 'utf8')) as PartnerSigningKey['publicJwk'];
     await test.gateway.partnerKeys.add([{ administration: 'EU', kid: publicJwk.kid, jwk: publicJwk, notBefore: null, notAfter: null, revokedAt: null, revocationReason: null, addedAt: new Date() }]);
 
-    const sent = await runBin(['send', '--gateway', test.gateway.url, '--key', file('bin.jwk.json'), '--list', writeList('bin.json'), '--stamp']);
+    const sent = await runBin(['send', '--gateway-url', test.gateway.url, '--key', file('bin.jwk.json'), '--list', writeList('bin.json'), '--stamp']);
     expect(sent.code).toBe(0);
     expect(JSON.parse(sent.stdout)).toMatchObject({ administration: 'EU', outcome: 'accepted' });
 

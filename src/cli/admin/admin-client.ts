@@ -1,18 +1,13 @@
 import type { JWK } from 'jose';
+import { CliError } from '../cli-error.js';
+import { gatewayAnswer, gatewayUrl, requestJson, SHORT_TIMEOUT_MS } from '../partner/gateway-client.js';
 import { signAdminToken } from './admin-token.js';
 
-/** A refusal from the gateway, carrying its problem document (RFC 9457). */
-export class ProblemResponse extends Error {
-  constructor(
-    readonly status: number,
-    readonly problem: unknown,
-  ) {
-    super(`the gateway answered ${status}`);
-    this.name = 'ProblemResponse';
-  }
-}
-
-/** Calls the admin API with a fresh token per request. */
+/**
+ * Calls the admin API (base URL + admin/v1/...) with a fresh single-use token per request. A refusal
+ * (the gateway's problem document) is exit code 6 with the problem printed; no gateway there, or an
+ * answer that is not the gateway's, is exit code 5.
+ */
 export class AdminClient {
   constructor(
     private readonly baseUrl: string,
@@ -22,25 +17,15 @@ export class AdminClient {
 
   async request(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<unknown> {
     const token = await signAdminToken(this.privateJwk, this.sub);
-    const url = new URL(`/admin/v1${path}`, this.baseUrl);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (error) {
-      throw new Error(`cannot reach the gateway at ${url.origin} (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)})`);
-    }
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? null : JSON.parse(text);
-    } catch {
-      // Not JSON (a proxy's error page, say): shown as text.
-    }
-    if (!response.ok) throw new ProblemResponse(response.status, parsed);
-    return parsed;
+    const url = gatewayUrl(this.baseUrl, `admin/v1${path}`);
+    const response = await requestJson(method, url, {
+      headers: { authorization: `Bearer ${token}` },
+      ...(body !== undefined ? { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' } : {}),
+      timeoutMs: SHORT_TIMEOUT_MS,
+    });
+    const answer = gatewayAnswer(response, this.baseUrl);
+    if (answer.kind === 'answer') return answer.body;
+    const detail = typeof answer.problem.detail === 'string' ? `: ${answer.problem.detail}` : '';
+    throw new CliError('refused', `the gateway refused (${response.status} ${answer.code})${detail}`, [], answer.problem);
   }
 }

@@ -1,161 +1,102 @@
-import type { JWK } from 'jose';
-import { readFileSync, statSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { writeLine, type CliIo } from '../cli-io.js';
-import { AdminClient, ProblemResponse } from './admin-client.js';
-import { commands, type CommandSpec, type OptionSpec } from './admin-commands.js';
-import { UsageError } from './usage-error.js';
+import { Option, type Command } from 'commander';
+import { EXIT_CODES, CliError } from '../cli-error.js';
+import { action, GATEWAY_URL_FLAGS, GATEWAY_URL_HELP, resolveGatewayUrl, type CliContext, type CliEnv } from '../cli-context.js';
+import { helpParagraphs, writeLine, type CliIo } from '../cli-io.js';
+import { runMra } from '../mra-program.js';
+import { gatewayUrl } from '../partner/gateway-client.js';
+import { AdminClient } from './admin-client.js';
+import { commands, keyFile, type CommandContext, type CommandSpec } from './admin-commands.js';
+import { readAdminKey } from './admin-keygen.js';
 
-/** The environment variables the tool reads (MRA_ADMIN_URL, MRA_ADMIN_KEY, MRA_ADMIN_SUB). */
-export type AdminToolEnv = Record<string, string | undefined>;
+/** The environment variables the admin commands read (MRA_GATEWAY_URL, MRA_ADMIN_KEY, MRA_ADMIN_SUB, CONFIG_DIR). */
+export type AdminToolEnv = CliEnv;
 
-const DEFAULT_URL = 'http://127.0.0.1:8080';
-
-const REMOTE_OPTIONS: Record<string, OptionSpec> = {
-  url: { type: 'string', description: `gateway base URL (env MRA_ADMIN_URL; default ${DEFAULT_URL})` },
-  key: { type: 'string', description: 'file with your administrator private JWK (env MRA_ADMIN_KEY)' },
-  sub: { type: 'string', description: 'who you are, recorded in the audit log (env MRA_ADMIN_SUB)' },
-};
-
-const PRIVATE_FILE_MODE_BITS = 0o077;
+const CONNECTION_HELP = `Commands that call the gateway sign a new token for every call (valid 60 s, single use) with your
+administrator key, and print the gateway's JSON answer on standard output; a refusal prints the
+problem document there too, and exits 6.`;
 
 /**
- * mra-admin: signs a short-lived admin token with the administrator's private key for every call and
- * prints the gateway's JSON answer. Exit codes: 0 done, 1 the gateway refused or could not be reached
- * (its problem document goes to stderr), 2 the command was called wrongly.
+ * `mra admin ...`: one commander command per entry of `commands`, grouped by their first word
+ * (`keys add` is `mra admin keys add`). Remote commands take the connection options.
  */
-export async function runAdminTool(argv: readonly string[], io: CliIo, env: AdminToolEnv): Promise<number> {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  if (argv.length === 0 || (words.length === 0 && wantsHelp) || words[0] === 'help') {
-    io.stdout.write(overview());
-    return 0;
-  }
-  const command = findCommand(words);
-  if (!command) {
-    const group = commands.filter((c) => c.name.split(' ')[0] === words[0]);
-    if (group.length > 0 && (wantsHelp || words.length === 1)) {
-      io.stdout.write(overview(group));
-      return wantsHelp ? 0 : 2;
-    }
-    writeLine(io.stderr, `mra-admin: unknown command "${words.slice(0, 2).join(' ')}". Run mra-admin --help.`);
-    return 2;
-  }
-  if (wantsHelp) {
-    io.stdout.write(commandHelp(command));
-    return 0;
-  }
-  try {
-    const { args, options } = parse(command, argv.slice(command.name.split(' ').length));
-    const client = command.remote ? clientFor(options, io, env) : undefined;
-    const result = await command.run({
-      args,
-      options,
-      client: () => {
-        if (!client) throw new Error(`${command.name} does not call the gateway`);
-        return client;
-      },
-      note: (text) => writeLine(io.stderr, text),
-    });
-    writeLine(io.stdout, JSON.stringify(result, null, 2));
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      writeLine(io.stderr, `mra-admin ${command.name}: ${error.message}\nRun mra-admin ${command.name} --help.`);
-      return 2;
-    }
-    if (error instanceof ProblemResponse) {
-      writeLine(io.stderr, `mra-admin ${command.name}: the gateway refused (${error.status}):\n${JSON.stringify(error.problem, null, 2)}`);
-      return 1;
-    }
-    writeLine(io.stderr, `mra-admin ${command.name}: ${(error as Error).message}`);
-    return 1;
-  }
-}
-
-function findCommand(words: readonly string[]): CommandSpec | undefined {
-  return commands.find((c) => c.name === words.slice(0, 2).join(' ')) ?? commands.find((c) => c.name === words[0]);
-}
-
-function parse(command: CommandSpec, rest: readonly string[]) {
-  const options: ParseArgsConfig['options'] = {};
-  for (const [name, spec] of Object.entries({ ...command.options, ...(command.remote ? REMOTE_OPTIONS : {}) })) options[name] = { type: spec.type };
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (parsed.positionals.length !== command.positionals.length) {
-    throw new UsageError(`expects ${command.positionals.length === 0 ? 'no arguments' : command.positionals.join(' ')}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`);
-  }
-  const args = Object.fromEntries(command.positionals.map((name, i) => [name, parsed.positionals[i]!]));
-  return { args, options: parsed.values as Record<string, string | boolean | undefined> };
-}
-
-function clientFor(options: Record<string, string | boolean | undefined>, io: CliIo, env: AdminToolEnv): AdminClient {
-  const pick = (name: string, variable: string) => {
-    const value = options[name];
-    return typeof value === 'string' ? value : env[variable];
+export function addAdminCommands(program: Command, context: CliContext): void {
+  const admin = program
+    .command('admin')
+    .description('administer a gateway: partner keys, arrangement status, receipt keys, audit log, admin keys')
+    .addHelpText('after', `\n${helpParagraphs(CONNECTION_HELP)}`);
+  const groups = new Map<string, Command>();
+  const groupSummaries: Record<string, string> = {
+    keys: "partner signing keys: list, add, retire, revoke",
+    arrangements: 'arrangement (MRA) status: list, show, suspend, reinstate, terminate',
+    'receipt-keys': "the gateway's receipt keys: list, rotate, retire",
+    config: "the gateway's configuration files: add an administrator key to admin-keys.json",
   };
-  const url = pick('url', 'MRA_ADMIN_URL') ?? DEFAULT_URL;
-  const keyFile = pick('key', 'MRA_ADMIN_KEY');
-  const sub = pick('sub', 'MRA_ADMIN_SUB');
-  if (!keyFile) throw new UsageError('--key (or MRA_ADMIN_KEY) is required: the file with your administrator private JWK');
-  if (!sub) throw new UsageError('--sub (or MRA_ADMIN_SUB) is required: who you are, for the audit log');
-  try {
-    new URL(url);
-  } catch {
-    throw new UsageError(`--url "${url}" is not a URL`);
+  for (const spec of commands) {
+    const words = spec.name.split(' ');
+    let parent = admin;
+    if (words.length === 2) {
+      const group = words[0]!;
+      parent = groups.get(group) ?? admin.command(group).description(groupSummaries[group] ?? group);
+      groups.set(group, parent);
+    }
+    define(parent.command(words.at(-1)!), spec, context);
   }
-  return new AdminClient(url, readPrivateJwk(keyFile, io), sub);
 }
 
-function readPrivateJwk(file: string, io: CliIo): JWK {
-  let jwk: JWK;
-  try {
-    jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
-  } catch (error) {
-    throw new UsageError(`--key ${file}: cannot be read as JSON (${(error as Error).message})`);
+function define(command: Command, spec: CommandSpec, context: CliContext): void {
+  command.description(spec.summary);
+  for (const argument of spec.arguments) command.argument(`<${argument.name}>`, argument.description);
+  for (const option of spec.options) {
+    const built = new Option(option.flags, option.description);
+    if (option.choices) built.choices(option.choices);
+    if (option.default !== undefined) built.default(option.default);
+    if (option.required) built.makeOptionMandatory();
+    command.addOption(built);
   }
-  if (typeof jwk !== 'object' || jwk === null || typeof jwk.d !== 'string') throw new UsageError(`--key ${file} holds no private JWK`);
-  if (typeof jwk.kid !== 'string') throw new UsageError(`--key ${file} has no "kid"`);
-  if ((statSync(file).mode & PRIVATE_FILE_MODE_BITS) !== 0) writeLine(io.stderr, `mra-admin: warning: ${file} can be read by other users; chmod 600 it.`);
-  return jwk;
+  if (spec.remote) {
+    command.optionsGroup('Connection options:');
+    command.option(GATEWAY_URL_FLAGS, `${GATEWAY_URL_HELP}; MRA_ADMIN_URL is read too`);
+    command.option('--key <file>', 'your administrator private JWK (env MRA_ADMIN_KEY)');
+    command.option('--sub <name>', 'who you are, recorded in the audit log (env MRA_ADMIN_SUB)');
+  }
+  command.addHelpText('after', `\n${helpParagraphs(spec.help)}`);
+  command.action(
+    action(context, async (...args: unknown[]) => {
+      const invoked = args.at(-1) as Command;
+      const values = spec.arguments.map((_a, i) => args[i] as string);
+      return runCommand(spec, Object.fromEntries(spec.arguments.map((a, i) => [a.name, values[i]!])), invoked.opts(), context);
+    }),
+  );
 }
 
-function overview(list: readonly CommandSpec[] = commands): string {
-  const width = Math.max(...list.map((c) => c.name.length));
-  return [
-    'mra-admin: administer an mra-gateway (partner keys, arrangement status, receipt keys, audit log).',
-    '',
-    'Usage: mra-admin <command> [arguments] [options]      mra-admin <command> --help for details',
-    '',
-    'Commands:',
-    ...list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Every command except keygen calls the gateway with a token signed by your administrator key:',
-    ...optionLines(REMOTE_OPTIONS),
-    '',
-    'Output is the gateway\'s JSON answer. Exit code 0 done, 1 refused by the gateway or unreachable, 2 usage error.',
-    '',
-  ].join('\n');
+async function runCommand(spec: CommandSpec, args: Record<string, string>, options: CommandContext['options'], context: CliContext): Promise<number> {
+  const { io, env } = context;
+  const note = (text: string) => writeLine(io.stderr, text);
+  const client = spec.remote ? await clientFor(options, env, note) : undefined;
+  const result = await spec.run({
+    args,
+    options,
+    env,
+    client: () => {
+      if (!client) throw new Error(`${spec.name} does not call the gateway`);
+      return client;
+    },
+    note,
+  });
+  if (result !== undefined) writeLine(io.stdout, JSON.stringify(result, null, 2));
+  return EXIT_CODES.ok;
 }
 
-function commandHelp(command: CommandSpec): string {
-  const usage = [`mra-admin ${command.name}`, ...command.positionals, ...Object.keys(command.options).map((o) => `[--${o}${command.options[o]!.type === 'string' ? ' VALUE' : ''}]`)];
-  return [
-    `Usage: ${usage.join(' ')}`,
-    '',
-    `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`,
-    command.help,
-    '',
-    ...(Object.keys(command.options).length > 0 ? ['Options:', ...optionLines(command.options), ''] : []),
-    ...(command.remote ? ['Connection:', ...optionLines(REMOTE_OPTIONS), ''] : []),
-  ].join('\n');
+async function clientFor(options: CommandContext['options'], env: CliEnv, note: (text: string) => void): Promise<AdminClient> {
+  const url = resolveGatewayUrl(typeof options.gatewayUrl === 'string' ? options.gatewayUrl : undefined, env, ['MRA_ADMIN_URL']);
+  gatewayUrl(url, 'admin/v1/'); // a malformed URL is a usage error before the key is read
+  const file = keyFile(options, env);
+  const sub = typeof options.sub === 'string' && options.sub !== '' ? options.sub : env.MRA_ADMIN_SUB;
+  if (sub === undefined || sub === '') throw new CliError('usage', '--sub (or MRA_ADMIN_SUB) is required: who you are, for the audit log');
+  return new AdminClient(url, await readAdminKey(file, note), sub);
 }
 
-function optionLines(options: Record<string, OptionSpec>): string[] {
-  const width = Math.max(...Object.keys(options).map((o) => o.length)) + 2;
-  return Object.entries(options).map(([name, spec]) => `  --${name.padEnd(width)}  ${spec.description}`);
+/** Runs one admin command line (the words after `mra admin`); for tests and scripts. */
+export function runAdminTool(argv: readonly string[], io: CliIo, env: AdminToolEnv = {}): Promise<number> {
+  return runMra(['admin', ...argv], io, env);
 }

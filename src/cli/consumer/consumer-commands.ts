@@ -1,93 +1,90 @@
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import { redactedAmqpUrl } from '../../config/app-config.js';
-import { writeLine, type CliIo } from '../cli-io.js';
-import { ConsumerToolError, tailRecords, type TailSource } from './tail-records.js';
+import { CliError, EXIT_CODES } from '../cli-error.js';
+import { action, type CliContext, type CliEnv } from '../cli-context.js';
+import { helpParagraphs, writeLine, type CliIo } from '../cli-io.js';
+import { runMra } from '../mra-program.js';
+import { tailRecords, type TailSource } from './tail-records.js';
 
 const DEFAULT_URL = 'amqp://guest:guest@127.0.0.1:5672';
+const DEFAULT_EXCHANGE = 'cbp.mra.members';
 
-export const CONSUMER_TOOL_HELP = `mra-consumer: print the member records the MRA gateway publishes
+interface TailOptions {
+  amqpUrl?: string;
+  queue?: string;
+  bind?: string;
+  exchange?: string;
+  format: 'json' | 'table';
+  count?: string;
+  prefetch?: string;
+}
 
-  mra-consumer [--amqp-url URL] [--bind PATTERN] [--exchange NAME] [--format json|table] [--count N]
-      Tails a temporary queue bound to PATTERN (default member.#) on the exchange (default
-      cbp.mra.members): records published from now on, taking nothing from anyone.
-      e.g. --bind 'member.*.eu', --bind 'member.status-changed.#'
+const TAIL_HELP = `Without --queue: a temporary queue bound to --bind (default member.#) on --exchange (default
+${DEFAULT_EXCHANGE}) sees the records published from now on, and takes nothing from anyone; e.g.
+--bind 'member.*.eu', --bind 'member.status-changed.#'.
 
-  mra-consumer --queue NAME [--amqp-url URL] [--format json|table] [--count N]
-      Consumes a durable queue (e.g. cbp.risk.members): every record printed is acknowledged and so
-      taken from that queue. Records delivered but not printed (after --count, on Ctrl-C) go back.
+With --queue NAME (e.g. cbp.risk.members): consumes that durable queue; every record printed is
+acknowledged and so taken from it. Records delivered but not printed (after --count, on Ctrl-C) go back.
 
-  --format json  one JSON object per line: routingKey, messageId (de-duplicate on it), type,
-                 timestamp, redelivered, headers (ce-*), record (default)
-  --format table a readable table
-  --amqp-url     default: the AMQP_URL environment variable, else ${DEFAULT_URL}
+--format json: one JSON object per line: routingKey, messageId (de-duplicate on it), type, timestamp,
+redelivered, headers (ce-*), record. --format table: a readable table; an updated or status-changed
+row shows the old value beside the new (certified → suspended).`;
 
-Exit codes: 0 done (Ctrl-C or --count reached), 2 usage, 5 broker unreachable, 6 queue or exchange
-not found, 7 output closed.`;
+/** `mra consumer ...`: what a CBP consumer uses to look at the feed. */
+export function addConsumerCommands(program: Command, context: CliContext): void {
+  const consumer = program.command('consumer').description('print the member records the gateway publishes to RabbitMQ (a CBP consumer)');
+  consumer
+    .command('tail', { isDefault: true })
+    .description('print records as they arrive (the default: mra consumer --bind ... is mra consumer tail --bind ...)')
+    .option('--amqp-url <url>', `the broker (env AMQP_URL; default ${DEFAULT_URL})`)
+    .option('--bind <pattern>', 'routing-key pattern for a temporary queue (default member.#)')
+    .option('--exchange <name>', `exchange for the temporary queue (default ${DEFAULT_EXCHANGE})`)
+    .option('--queue <name>', 'consume this durable queue instead (acknowledges what is printed)')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'table']).default('json'))
+    .option('--count <n>', 'stop after printing this many records')
+    .option('--prefetch <n>', 'records delivered ahead of printing (default 20)')
+    .addHelpText('after', `\n${helpParagraphs(TAIL_HELP)}`)
+    .action(action(context, (options: TailOptions) => tail(options, context)));
+}
 
-const EXIT = { 'broker-unreachable': 5, 'not-found': 6, 'output-closed': 7 } as const;
+/** Runs one consumer command line (the words after `mra consumer`); for tests and scripts. */
+export function runConsumerTool(argv: readonly string[], io: CliIo, env: CliEnv = {}, signal?: AbortSignal): Promise<number> {
+  return runMra(['consumer', ...argv], io, env, signal);
+}
 
-/** Runs the consumer tool until `signal` aborts or --count records were printed; returns the exit code. */
-export async function runConsumerTool(argv: readonly string[], io: CliIo, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        'amqp-url': { type: 'string' },
-        queue: { type: 'string' },
-        bind: { type: 'string' },
-        exchange: { type: 'string' },
-        format: { type: 'string', default: 'json' },
-        count: { type: 'string' },
-        prefetch: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    writeLine(io.stderr, `mra-consumer: ${(error as Error).message}`);
-    return 2;
+async function tail(options: TailOptions, context: CliContext): Promise<number> {
+  const { io, env, signal } = context;
+  if (options.queue !== undefined && (options.bind !== undefined || options.exchange !== undefined)) {
+    throw new CliError('usage', '--queue consumes a queue; --bind and --exchange make a temporary one: choose one');
   }
-  if (values.help) {
-    writeLine(io.stdout, CONSUMER_TOOL_HELP);
-    return 0;
-  }
-  const usage = (message: string): number => {
-    writeLine(io.stderr, `mra-consumer: ${message}; try mra-consumer --help`);
-    return 2;
-  };
-  if (values.format !== 'json' && values.format !== 'table') return usage('--format is json or table');
-  if (values.queue !== undefined && (values.bind !== undefined || values.exchange !== undefined)) return usage('--queue consumes a queue; --bind and --exchange make a temporary one: choose one');
-  const count = positive(values.count);
-  const prefetch = positive(values.prefetch);
-  if (count === null || prefetch === null) return usage('--count and --prefetch are whole numbers above 0');
-  const amqpUrl = values['amqp-url'] ?? env.AMQP_URL ?? DEFAULT_URL;
+  const count = positive(options.count);
+  const prefetch = positive(options.prefetch);
+  if (count === null || prefetch === null) throw new CliError('usage', '--count and --prefetch are whole numbers above 0');
+  const amqpUrl = options.amqpUrl ?? env.AMQP_URL ?? DEFAULT_URL;
   let shownUrl: string;
   try {
     shownUrl = redactedAmqpUrl(amqpUrl);
   } catch {
-    return usage('--amqp-url is not a URL');
+    throw new CliError('usage', '--amqp-url is not a URL (amqp://user:password@host:5672)');
   }
-  const source: TailSource = values.queue !== undefined ? { queue: values.queue } : { exchange: values.exchange ?? 'cbp.mra.members', pattern: values.bind ?? 'member.#' };
-
+  const source: TailSource = options.queue !== undefined ? { queue: options.queue } : { exchange: options.exchange ?? DEFAULT_EXCHANGE, pattern: options.bind ?? 'member.#' };
   try {
     const { printed } = await tailRecords({
       amqpUrl,
       source,
-      format: values.format,
+      format: options.format,
       output: io.stdout,
       ...(count !== undefined ? { limit: count } : {}),
       ...(prefetch !== undefined ? { prefetch } : {}),
       ...(signal ? { signal } : {}),
       onReady: () => writeLine(io.stderr, `tailing ${'queue' in source ? `queue ${source.queue}` : `${source.pattern} on ${source.exchange}`} at ${shownUrl}; Ctrl-C stops`),
     });
-    writeLine(io.stderr, `${printed} record(s) printed and acknowledged`);
-    return 0;
+    writeLine(io.stderr, `${printed} record(s) printed${'queue' in source ? ' and acknowledged' : ''}`);
+    return EXIT_CODES.ok;
   } catch (error) {
-    if (!(error instanceof ConsumerToolError)) throw error;
-    writeLine(io.stderr, `mra-consumer: ${error.message.replaceAll(amqpUrl, shownUrl)}`);
-    return EXIT[error.code];
+    // The broker's URL carries a password: never in a message.
+    if (error instanceof CliError) throw new CliError(error.code, error.message.replaceAll(amqpUrl, shownUrl), error.details);
+    throw error;
   }
 }
 

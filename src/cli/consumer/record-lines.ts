@@ -44,9 +44,9 @@ const COLUMNS = [
   { title: 'OCCURRED AT', width: 20 },
   { title: 'CHANGE', width: 14 },
   { title: 'MEMBER', width: 28 },
-  { title: 'STATUS', width: 10 },
+  { title: 'STATUS', width: 21 },
   { title: 'RECOGNIZED', width: 10 },
-  { title: 'CERT', width: 8 },
+  { title: 'CERT', width: 11 },
   { title: 'LEGAL NAME', width: 40 },
 ] as const;
 
@@ -55,20 +55,33 @@ export function tableHeader(): string {
   return row(COLUMNS.map((c) => c.title));
 }
 
-/** One table row: what a person scanning the feed needs to see. */
+/**
+ * One table row: what a person scanning the feed needs to see. Where the record says what a shown
+ * field was before (`previous`, on updated and status-changed records), the cell shows both:
+ * `certified → suspended`, `yes → no`.
+ */
 export function tableRow(delivered: DeliveredRecord): string {
   const record = delivered.record;
   if (!record) return row(['', '(not JSON)', delivered.messageId ?? '', '', '', '', delivered.body?.slice(0, 40) ?? '']);
   const member = (record.member ?? {}) as Record<string, unknown>;
+  const previous = (typeof record.previous === 'object' && record.previous !== null ? record.previous : {}) as Record<string, unknown>;
+  const cell = (field: string, show: (value: unknown) => string): string => {
+    const now = show(member[field]);
+    return field in previous ? `${show(previous[field]) || '-'} → ${now || '-'}` : now;
+  };
   return row([
     text(record.occurredAt).replace(/\.\d+Z$/, 'Z'),
     text(record.change),
     text(member.key),
-    text(member.status),
-    member.recognized === true ? 'yes' : member.recognized === false ? 'no' : '',
-    text(member.certificateType),
+    cell('status', text),
+    cell('recognized', yesNo),
+    cell('certificateType', text),
     text(member.legalName),
   ]);
+}
+
+function yesNo(value: unknown): string {
+  return value === true ? 'yes' : value === false ? 'no' : '';
 }
 
 function text(value: unknown): string {

@@ -1,6 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import { CliError } from '../cli-error.js';
 import { jsonLine, tableHeader, tableRow, toDeliveredRecord } from './record-lines.js';
 
 export type TailSource = { queue: string } | { exchange: string; pattern: string };
@@ -20,16 +21,6 @@ export interface TailOptions {
   onReady?: (queue: string) => void;
 }
 
-export class ConsumerToolError extends Error {
-  constructor(
-    readonly code: 'broker-unreachable' | 'not-found' | 'output-closed',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConsumerToolError';
-  }
-}
-
 /**
  * Prints records from a queue as they arrive, and acknowledges each only once its line has been
  * written: whatever was delivered but not printed (after the limit, on Ctrl-C, when the output
@@ -44,7 +35,10 @@ export async function tailRecords(options: TailOptions): Promise<{ printed: numb
   try {
     connection = await amqp.connect(options.amqpUrl);
   } catch (error) {
-    throw new ConsumerToolError('broker-unreachable', `cannot connect to the broker: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    // Credentials or a vhost the broker refuses: it answered, and said no.
+    if (/ACCESS[-_]REFUSED|NOT[-_]ALLOWED/i.test(message)) throw new CliError('refused', `the broker refused the connection: ${message}`);
+    throw new CliError('unreachable', `cannot connect to the broker: ${message}`);
   }
   // A refused passive declaration closes the channel with an error; it is reported by the caller.
   connection.on('error', () => undefined);
@@ -65,12 +59,12 @@ export async function tailRecords(options: TailOptions): Promise<{ printed: numb
 async function openQueue(channel: Channel, source: TailSource): Promise<string> {
   if ('queue' in source) {
     await channel.checkQueue(source.queue).catch(() => {
-      throw new ConsumerToolError('not-found', `there is no queue ${source.queue}`);
+      throw new CliError('refused', `there is no queue ${source.queue}`);
     });
     return source.queue;
   }
   await channel.checkExchange(source.exchange).catch(() => {
-    throw new ConsumerToolError('not-found', `there is no exchange ${source.exchange}`);
+    throw new CliError('refused', `there is no exchange ${source.exchange}`);
   });
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, source.exchange, source.pattern);
@@ -94,7 +88,7 @@ async function consume(channel: Channel, queue: string, options: TailOptions): P
   const consumerTag = `mra-consumer-${randomUUID()}`;
   await channel.consume(queue, (message: ConsumeMessage | null) => {
     if (message === null) {
-      failure ??= new ConsumerToolError('not-found', `the queue ${queue} was deleted`);
+      failure ??= new CliError('refused', `the queue ${queue} was deleted`);
       stop();
       return;
     }
@@ -106,7 +100,7 @@ async function consume(channel: Channel, queue: string, options: TailOptions): P
     options.output.write(options.format === 'json' ? jsonLine(delivered) : tableRow(delivered), (error) => {
       writing--;
       if (error) {
-        failure ??= new ConsumerToolError('output-closed', `cannot write: ${error.message}`);
+        failure ??= new CliError('output-closed', `cannot write: ${error.message}`);
         stop();
       } else {
         try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { MemberList } from '../../domain/generated/member-list.js';
 import { schemaErrors, validators } from '../../validation/json-schemas.js';
-import { PartnerToolError } from './partner-tool-error.js';
+import { CliError, errorCode } from '../cli-error.js';
 
 /** How many schema errors are shown; the count of the rest is given. */
 const SHOWN_ERRORS = 20;
@@ -23,20 +23,20 @@ export function readMemberListFile(file: string, options: { stamp?: boolean; now
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new PartnerToolError('file-unreadable', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new CliError('file-unreadable', `cannot read the member list ${file}: ${errorCode(error)}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new PartnerToolError('invalid-json', `${file} is not valid JSON: ${(error as Error).message}`);
+    throw new CliError('invalid-json', `${file} is not valid JSON: ${(error as Error).message}`);
   }
   if (options.stamp && typeof parsed === 'object' && parsed !== null) parsed = stamp(parsed as Record<string, unknown>, options.now ?? new Date());
   const errors = schemaErrors(validators.memberList, parsed);
   if (errors.length > 0) {
     const shown = errors.slice(0, SHOWN_ERRORS).map((e) => `${e.pointer || '/'}: ${e.detail}`);
     if (errors.length > SHOWN_ERRORS) shown.push(`... and ${errors.length - SHOWN_ERRORS} more`);
-    throw new PartnerToolError('schema-violation', `${file} does not match member-list.v1.json (${errors.length} error(s)); nothing was sent`, shown);
+    throw new CliError('schema-violation', `${file} does not match member-list.v1.json (${errors.length} error(s)); nothing was signed or sent`, shown);
   }
   const list = parsed as MemberList;
   return { list, payload: options.stamp ? Buffer.from(JSON.stringify(list)) : bytes };

@@ -1,167 +1,209 @@
+import { Option, type Command } from 'commander';
 import type { JSONWebKeySet } from 'jose';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { writeLine, type CliIo } from '../cli-io.js';
+import { CliError, EXIT_CODES } from '../cli-error.js';
+import { action, GATEWAY_URL_FLAGS, GATEWAY_URL_HELP, resolveGatewayUrl, type CliContext, type CliEnv } from '../cli-context.js';
+import { readJsonFile, readTextFile, writeOutputFile } from '../cli-files.js';
+import { helpParagraphs, writeLine, type CliIo } from '../cli-io.js';
+import { runMra } from '../mra-program.js';
 import { readMemberListFile } from './member-list-file.js';
-import { generatePartnerKey, KEY_ALGORITHMS, readableByOthers, readSigningKey, type KeyAlgorithm } from './partner-key-files.js';
-import { PartnerToolError } from './partner-tool-error.js';
+import { ADMINISTRATION_CODE, generatePartnerKey, KEY_ALGORITHMS, readableByOthers, readSigningKey, type KeyAlgorithm } from './partner-key-files.js';
 import { uploadProgress } from './progress.js';
 import { pushMemberList, type PushResult } from './push-member-list.js';
 import { signMemberList, type Serialization } from './sign-member-list.js';
 
-export const PARTNER_TOOL_HELP = `mra-partner: sign and send AEO member lists to the CBP MRA gateway
-
-  mra-partner keygen --administration EU --private-key eu-key.jwk.json [--public-key eu-key.pub.json] [--alg ES256] [--kid KID] [--force]
-      New signing key pair. The private JWK is written with mode 0600; the public JWK is printed (or
-      written to --public-key) for CBP to register. --alg: ${KEY_ALGORITHMS.join(', ')}.
-
-  mra-partner sign --key eu-key.jwk.json --list members.json [--out members.jws] [--serialization compact|json] [--stamp]
-      Checks the list against member-list.v1.json and signs it (typ mra-member-list+json).
-      --stamp gives the list a new messageId and issuedAt and drops its sequence: for trial runs.
-
-  mra-partner push --gateway URL --jws members.jws [--jwks gateway-jwks.json] [--receipt-out receipt.json]
-      Sends a signed list, prints the receipt and verifies its signature with the gateway's JWKS
-      (fetched from URL/.well-known/jwks.json unless --jwks names a pinned copy).
-
-  mra-partner send --gateway URL --key eu-key.jwk.json --list members.json [sign and push options]
-      sign, then push.
-
-Retrying: send the same list (same payload, same messageId) again; signing it again is fine. The
-gateway answers a replay with 200 and the original receipt, whose payloadDigest is checked against
-what was signed (its digest is that of the body first accepted). Any change to the list needs a new
-messageId. Retry without --stamp: --stamp gives the list a new messageId every time.
-
-Exit codes: 0 accepted or replayed (receipt verified), 2 usage, 3 unreadable or invalid file or key,
-4 list fails the schema (nothing sent), 5 gateway unreachable or unexpected answer, 6 rejected by the
-gateway (the problem is printed), 7 receipt signature or content does not verify.`;
-
-const COMMON = { help: { type: 'boolean', short: 'h' } } as const;
-const SIGN_OPTIONS = { key: { type: 'string' }, list: { type: 'string' }, serialization: { type: 'string' }, stamp: { type: 'boolean' } } as const;
-const PUSH_OPTIONS = { gateway: { type: 'string' }, jwks: { type: 'string' }, 'receipt-out': { type: 'string' } } as const;
-
-/** Runs one partner-tool command; returns the process exit code. */
-export async function runPartnerTool(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case 'keygen':
-        return await keygen(rest, io);
-      case 'sign':
-        return await sign(rest, io);
-      case 'push':
-        return await push(rest, io);
-      case 'send':
-        return await send(rest, io);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        writeLine(io.stdout, PARTNER_TOOL_HELP);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new PartnerToolError('usage', `unknown command "${command}"; try mra-partner --help`);
-    }
-  } catch (error) {
-    if (!(error instanceof PartnerToolError)) throw error;
-    writeLine(io.stderr, `mra-partner: ${error.message}`);
-    for (const line of error.details) writeLine(io.stderr, `  ${line}`);
-    return error.exitCode;
-  }
+interface SignOptions {
+  key: string;
+  list: string;
+  serialization: Serialization;
+  stamp?: boolean;
 }
 
-function options<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], spec: T) {
-  try {
-    return parseArgs({ args: [...args], options: { ...COMMON, ...spec }, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new PartnerToolError('usage', (error as Error).message);
-  }
+interface PushOptions {
+  gatewayUrl?: string;
+  jwks?: string;
+  receiptOut?: string;
 }
 
-function required(value: string | boolean | undefined, flag: string): string {
-  if (typeof value !== 'string' || value === '') throw new PartnerToolError('usage', `--${flag} is required; try mra-partner --help`);
-  return value;
+const RETRY_HELP = `Retrying: push the same .jws again, or send the same file again without --stamp (signing it again is
+fine). The gateway answers a replay with 200 and the original receipt, whose payloadDigest is checked
+against what was signed. Any change to the list needs a new messageId; --stamp gives one every time,
+so never retry with --stamp.`;
+
+const PUSH_HELP = `The receipt (or the problem document of a rejection) is printed on standard output; what
+happens, on standard error. Before the list is sent, the base URL is checked: an mra-gateway serves
+its receipt keys at /.well-known/jwks.json under it, so nothing listening there, or something that is
+not an mra-gateway, stops the push with exit code 5 before a byte of the list is sent.`;
+
+/** `mra partner ...`: what a partner administration's system does. */
+export function addPartnerCommands(program: Command, context: CliContext): void {
+  const partner = program
+    .command('partner')
+    .description('sign and send AEO member lists to the gateway (a partner administration)')
+    .addHelpText('after', `\n${helpParagraphs(RETRY_HELP)}`);
+
+  partner
+    .command('keygen')
+    .description('create a signing key pair: the private JWK (mode 0600) for you, the public one for CBP')
+    .requiredOption('--administration <code>', 'the administration the key signs for: its two-letter code, e.g. EU (required)')
+    .requiredOption('--key <file>', 'where to write the private JWK (required; folders are created; never replaced without --force)')
+    .option('--public-key <file>', 'write the public JWK there instead of printing it')
+    .addOption(new Option('--alg <alg>', 'signature algorithm').choices(KEY_ALGORITHMS).default('ES256'))
+    .option('--kid <kid>', 'key id (default: <administration>-<date>-<thumbprint prefix>)')
+    .option('--force', 'replace an existing private key file (the key in it is lost)')
+    .addHelpText('after', `\n${helpParagraphs('The private key file records the administration ("mra:administration"): sign and send refuse a list of another administration with it. Parent folders are created.')}`)
+    .action(action(context, (options: { administration: string; key: string; publicKey?: string; alg: KeyAlgorithm; kid?: string; force?: boolean }) => keygen(options, context.io)));
+
+  partner
+    .command('public-key')
+    .description('print the public JWK of a private key file again (to send to CBP)')
+    .requiredOption('--key <file>', 'your private JWK (required)')
+    .option('--public-key <file>', 'write the public JWK there instead of printing it')
+    .action(action(context, (options: { key: string; publicKey?: string }) => publicKey(options, context.io)));
+
+  const sign = partner
+    .command('sign')
+    .description('check a member list against member-list.v1.json and sign it (JWS, typ mra-member-list+json)')
+    .option('--out <file>', 'write the JWS there (default: standard output)');
+  addSignOptions(sign).action(action(context, (options: SignOptions & { out?: string }) => signCommand(options, context.io)));
+
+  const push = partner
+    .command('push')
+    .description('send a signed list, print the receipt and verify it')
+    .requiredOption('--jws <file>', 'the signed list, as written by mra partner sign (required)');
+  addPushOptions(push).action(action(context, (options: PushOptions & { jws: string }) => pushCommand(options, context)));
+
+  const send = partner.command('send').description('sign a member list and push it: mra partner sign, then mra partner push');
+  addPushOptions(addSignOptions(send)).action(action(context, (options: SignOptions & PushOptions) => sendCommand(options, context)));
 }
 
-async function keygen(args: readonly string[], io: CliIo): Promise<number> {
-  const values = options(args, {
-    administration: { type: 'string' },
-    alg: { type: 'string', default: 'ES256' },
-    kid: { type: 'string' },
-    'private-key': { type: 'string' },
-    'public-key': { type: 'string' },
-    force: { type: 'boolean' },
-  });
-  const administration = required(values.administration, 'administration');
-  if (!/^[A-Z]{2}$/.test(administration)) throw new PartnerToolError('usage', '--administration is the two-letter registry code, e.g. EU or JP');
-  const alg = values.alg;
-  if (!(KEY_ALGORITHMS as readonly string[]).includes(alg)) throw new PartnerToolError('usage', `--alg must be one of ${KEY_ALGORITHMS.join(', ')}`);
+function addSignOptions(command: Command): Command {
+  return command
+    .requiredOption('--key <file>', 'your private JWK (required)')
+    .requiredOption('--list <file>', 'the member list, JSON (required)')
+    .addOption(new Option('--serialization <form>', 'JWS serialization').choices(['compact', 'json']).default('compact'))
+    .option('--stamp', 'give the list a new messageId and issuedAt (now) and drop its sequence: for trial runs, never for retries');
+}
+
+function addPushOptions(command: Command): Command {
+  return command
+    .option(GATEWAY_URL_FLAGS, GATEWAY_URL_HELP)
+    .option('--jwks <file>', "verify the receipt with this pinned copy of the gateway's JWK Set instead of the one it serves")
+    .option('--receipt-out <file>', 'also write the receipt (or the problem document) there')
+    .addHelpText('after', `\n${helpParagraphs(PUSH_HELP)}`);
+}
+
+/** Runs one partner command line (the words after `mra partner`); for tests and scripts. */
+export function runPartnerTool(argv: readonly string[], io: CliIo, env: CliEnv = {}): Promise<number> {
+  return runMra(['partner', ...argv], io, env);
+}
+
+async function keygen(options: { administration: string; key: string; publicKey?: string; alg: KeyAlgorithm; kid?: string; force?: boolean }, io: CliIo): Promise<number> {
+  if (!ADMINISTRATION_CODE.test(options.administration)) throw new CliError('usage', '--administration is the two-letter code of the administration in the MRA registry, e.g. EU or JP');
   const generated = await generatePartnerKey({
-    administration,
-    alg: alg as KeyAlgorithm,
-    privateKeyFile: required(values['private-key'], 'private-key'),
-    ...(typeof values.kid === 'string' ? { kid: values.kid } : {}),
-    force: values.force === true,
+    administration: options.administration,
+    alg: options.alg,
+    privateKeyFile: options.key,
+    ...(options.kid !== undefined ? { kid: options.kid } : {}),
+    force: options.force === true,
   });
-  const publicText = `${JSON.stringify(generated.publicJwk, null, 2)}\n`;
-  if (typeof values['public-key'] === 'string') writeFileSync(values['public-key'], publicText);
-  else io.stdout.write(publicText);
-  writeLine(io.stderr, `private key ${generated.kid} written to ${generated.privateKeyFile} (mode 0600): keep it secret`);
-  writeLine(io.stderr, `send the public key${typeof values['public-key'] === 'string' ? ` in ${values['public-key']}` : ' above'} to CBP to register it for ${administration}`);
-  return 0;
+  writePublicKey(generated.publicJwk, options.publicKey, io);
+  writeLine(io.stderr, `private key ${generated.kid} of ${options.administration} written to ${generated.privateKeyFile} (mode 0600): keep it secret`);
+  writeLine(io.stderr, `send the public key${options.publicKey !== undefined ? ` in ${options.publicKey}` : ' above'} to CBP to register it for ${options.administration}`);
+  return EXIT_CODES.ok;
 }
 
-async function signed(values: { key?: string | boolean; list?: string | boolean; serialization?: string | boolean; stamp?: string | boolean }, io: CliIo): Promise<string> {
-  const serialization = (values.serialization ?? 'compact') as Serialization;
-  if (serialization !== 'compact' && serialization !== 'json') throw new PartnerToolError('usage', '--serialization is compact or json');
-  const keyFile = required(values.key, 'key');
-  const listFile = required(values.list, 'list');
-  const key = await readSigningKey(keyFile);
-  if (readableByOthers(keyFile)) writeLine(io.stderr, `warning: ${keyFile} can be read by others; chmod 600 it`);
-  const { list, payload } = readMemberListFile(listFile, { stamp: values.stamp === true });
-  writeLine(io.stderr, `signing ${list.kind} ${list.messageId} of ${list.administration}: ${list.members.length} member(s), key ${key.kid}`);
-  return signMemberList(payload, key, serialization);
+async function publicKey(options: { key: string; publicKey?: string }, io: CliIo): Promise<number> {
+  const key = await readSigningKey(options.key);
+  writePublicKey(key.publicJwk, options.publicKey, io);
+  writeLine(io.stderr, `public key ${key.kid}${key.administration !== undefined ? ` of ${key.administration}` : ''}${options.publicKey !== undefined ? ` written to ${options.publicKey}` : ''}`);
+  return EXIT_CODES.ok;
 }
 
-async function sign(args: readonly string[], io: CliIo): Promise<number> {
-  const values = options(args, { ...SIGN_OPTIONS, out: { type: 'string' } });
-  const jws = await signed(values, io);
-  if (typeof values.out === 'string') writeFileSync(values.out, jws);
-  else writeLine(io.stdout, jws);
-  return 0;
+function writePublicKey(jwk: object, file: string | undefined, io: CliIo): void {
+  const text = `${JSON.stringify(jwk, null, 2)}\n`;
+  if (file !== undefined) writeOutputFile(file, text);
+  else io.stdout.write(text);
 }
 
-async function push(args: readonly string[], io: CliIo): Promise<number> {
-  const values = options(args, { ...PUSH_OPTIONS, jws: { type: 'string' } });
-  const file = required(values.jws, 'jws');
-  let jws: string;
-  try {
-    jws = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new PartnerToolError('file-unreadable', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+/** Reads the key and the list, checks both, and signs: the JWS. Nothing is written or sent here. */
+async function signed(options: SignOptions, io: CliIo): Promise<string> {
+  const key = await readSigningKey(options.key);
+  if (readableByOthers(options.key)) writeLine(io.stderr, `warning: ${options.key} can be read by others; chmod 600 it`);
+  const { list, payload } = readMemberListFile(options.list, { stamp: options.stamp === true });
+  if (key.administration === undefined) {
+    writeLine(io.stderr, `note: ${options.key} does not say which administration it is for (a key file from before mra 0.2.0); the gateway refuses a list of another administration (403)`);
+  } else if (key.administration !== list.administration) {
+    throw new CliError('key-mismatch', `${options.key} is a key of ${key.administration}, but ${options.list} is a list of ${list.administration}: sign it with a key of ${list.administration}; nothing was signed or sent`);
   }
-  return pushAndReport(jws, values, io);
+  if (options.stamp === true) writeLine(io.stderr, `stamped: messageId ${list.messageId}, issuedAt ${list.issuedAt}, no sequence`);
+  writeLine(io.stderr, `signing ${list.kind} ${list.messageId} of ${list.administration}: ${list.members.length} member(s), key ${key.kid}`);
+  return signMemberList(payload, key, options.serialization);
 }
 
-async function send(args: readonly string[], io: CliIo): Promise<number> {
-  const values = options(args, { ...SIGN_OPTIONS, ...PUSH_OPTIONS });
-  required(values.gateway, 'gateway');
-  return pushAndReport(await signed(values, io), values, io);
+async function signCommand(options: SignOptions & { out?: string }, io: CliIo): Promise<number> {
+  const jws = await signed(options, io);
+  if (options.out !== undefined) {
+    writeOutputFile(options.out, `${jws}\n`);
+    writeLine(io.stderr, `JWS (${options.serialization} serialization, ${Buffer.byteLength(jws)} bytes) written to ${options.out}`);
+  } else {
+    writeLine(io.stdout, jws);
+    writeLine(io.stderr, `JWS (${options.serialization} serialization, ${Buffer.byteLength(jws)} bytes) written to standard output`);
+  }
+  return EXIT_CODES.ok;
 }
 
-async function pushAndReport(jws: string, values: { gateway?: string | boolean; jwks?: string | boolean; 'receipt-out'?: string | boolean }, io: CliIo): Promise<number> {
-  const gateway = required(values.gateway, 'gateway');
-  const result = await pushMemberList({
-    gateway,
-    jws,
-    ...(typeof values.jwks === 'string' ? { jwks: readJwks(values.jwks) } : {}),
-    onProgress: uploadProgress(io.stderr, 'uploading'),
-    onUploaded: () => writeLine(io.stderr, 'sent; waiting for the gateway to check and store the list'),
-  });
+async function pushCommand(options: PushOptions & { jws: string }, context: CliContext): Promise<number> {
+  const jws = readTextFile(options.jws, 'the signed list');
+  if (jws.trim() === '') throw new CliError('invalid-file', `${options.jws} is empty: it should hold a JWS written by mra partner sign`);
+  return pushAndReport(jws, options, context);
+}
+
+async function sendCommand(options: SignOptions & PushOptions, context: CliContext): Promise<number> {
+  // The pinned key set, if any, is read before anything is signed or sent.
+  const jwks = options.jwks !== undefined ? readJwks(options.jwks) : undefined;
+  return pushAndReport(await signed(options, context.io), options, context, jwks);
+}
+
+async function pushAndReport(jws: string, options: PushOptions, context: CliContext, pinned?: JSONWebKeySet): Promise<number> {
+  const { io } = context;
+  const gateway = resolveGatewayUrl(options.gatewayUrl, context.env);
+  const jwks = pinned ?? (options.jwks !== undefined ? readJwks(options.jwks) : undefined);
+  let result: PushResult;
+  let uploaded = false;
+  try {
+    result = await pushMemberList({
+      gateway,
+      jws,
+      ...(jwks ? { jwks } : {}),
+      onSending: (url, bytes) => writeLine(io.stderr, `sending ${bytes} bytes to ${url.href}`),
+      onProgress: uploadProgress(io.stderr, 'uploading'),
+      onUploaded: () => {
+        uploaded = true;
+        writeLine(io.stderr, 'uploaded; waiting for the gateway to check and store the list');
+      },
+    });
+  } catch (error) {
+    if (error instanceof CliError && error.code === 'unreachable') {
+      throw new CliError(
+        'unreachable',
+        uploaded
+          ? `${error.message}. The list was uploaded but no answer came: it may have been accepted. Send the same signed list again (not re-stamped): a replay is answered 200 with the original receipt`
+          : `${error.message}; the list was not sent`,
+      );
+    }
+    if (error instanceof CliError && error.code === 'unexpected-response' && uploaded) {
+      throw new CliError('unexpected-response', `${error.message}. Whether the list was accepted is not known: send the same signed list again (not re-stamped) once the gateway answers`);
+    }
+    throw error;
+  }
   const answer = result.outcome === 'rejected' ? result.problem : result.receipt;
   io.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
-  if (typeof values['receipt-out'] === 'string') writeFileSync(values['receipt-out'], `${JSON.stringify(answer, null, 2)}\n`);
+  if (options.receiptOut !== undefined) {
+    writeOutputFile(options.receiptOut, `${JSON.stringify(answer, null, 2)}\n`);
+    writeLine(io.stderr, `${result.outcome === 'rejected' ? 'problem document' : 'receipt'} written to ${options.receiptOut}`);
+  }
   report(result, io);
-  return result.outcome === 'rejected' ? 6 : 0;
+  return result.outcome === 'rejected' ? EXIT_CODES.refused : EXIT_CODES.ok;
 }
 
 function report(result: PushResult, io: CliIo): void {
@@ -173,10 +215,11 @@ function report(result: PushResult, io: CliIo): void {
     writeLine(io.stderr, result.verified ? `the rejection receipt is signed by gateway key ${result.verified.kid} and verified` : 'no signed receipt (the sender was not authenticated)');
     return;
   }
-  const counts = result.receipt.counts as Record<string, number>;
+  const counts = (result.receipt.counts ?? {}) as Record<string, number>;
   writeLine(io.stderr, `${result.outcome} (${result.status}): ${String(result.receipt.messageId)} of ${String(result.receipt.administration)} at ${String(result.receipt.receivedAt)}`);
   writeLine(io.stderr, `  ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  const warnings = result.receipt.warnings as unknown[];
+  if (result.outcome === 'replayed') writeLine(io.stderr, '  a replay: the gateway already had this message; nothing was stored or published again');
+  const warnings = Array.isArray(result.receipt.warnings) ? result.receipt.warnings : [];
   if (warnings.length > 0) writeLine(io.stderr, `  ${warnings.length} warning(s): see "warnings" in the receipt`);
   writeLine(
     io.stderr,
@@ -187,12 +230,7 @@ function report(result: PushResult, io: CliIo): void {
 }
 
 function readJwks(file: string): JSONWebKeySet {
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet;
-    if (!Array.isArray(parsed.keys)) throw new SyntaxError('no "keys" array');
-    return parsed;
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new PartnerToolError('invalid-json', `${file} is not a JWK Set: ${error.message}`);
-    throw new PartnerToolError('file-unreadable', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const parsed = readJsonFile(file, 'a JWK Set') as { keys?: unknown } | null;
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.keys)) throw new CliError('invalid-file', `${file} is not a JWK Set: no "keys" array`);
+  return parsed as JSONWebKeySet;
 }

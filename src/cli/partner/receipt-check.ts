@@ -1,6 +1,6 @@
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { createHash } from 'node:crypto';
-import { PartnerToolError } from './partner-tool-error.js';
+import { CliError } from '../cli-error.js';
 import type { Serialization } from './sign-member-list.js';
 
 /** `typ` of the gateway's receipts. */
@@ -71,13 +71,19 @@ export async function verifyReceipt(receipt: string, jwks: JSONWebKeySet, expect
   try {
     verified = await compactVerify(receipt, createLocalJWKSet(jwks), { algorithms: ['ES256', 'ES384', 'PS256', 'EdDSA'] });
   } catch (error) {
-    throw new PartnerToolError('receipt-unverified', `the receipt's signature does not verify against the gateway's keys: ${(error as Error).message}`);
+    throw new CliError('receipt-unverified', `the receipt's signature does not verify against the gateway's keys: ${(error as Error).message}`);
   }
-  if (verified.protectedHeader.typ !== RECEIPT_TYP) throw new PartnerToolError('receipt-unverified', `the receipt's typ is ${String(verified.protectedHeader.typ)}, not ${RECEIPT_TYP}`);
-  const claims = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
+  if (verified.protectedHeader.typ !== RECEIPT_TYP) throw new CliError('receipt-unverified', `the receipt's typ is ${String(verified.protectedHeader.typ)}, not ${RECEIPT_TYP}`);
+  let claims: Record<string, unknown>;
+  try {
+    claims = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
+  } catch {
+    throw new CliError('receipt-unverified', 'the receipt is signed, but what it says is not JSON');
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new CliError('receipt-unverified', 'the receipt is signed, but what it says is not a JSON object');
   const matched = matchOf(claims, expected);
   for (const [name, value] of Object.entries(expected.claims ?? {})) {
-    if (JSON.stringify(claims[name]) !== JSON.stringify(value)) throw new PartnerToolError('receipt-unverified', `the signed receipt says ${name} ${JSON.stringify(claims[name])}, the answer says ${JSON.stringify(value)}`);
+    if (JSON.stringify(claims[name]) !== JSON.stringify(value)) throw new CliError('receipt-unverified', `the signed receipt says ${name} ${JSON.stringify(claims[name])}, the answer says ${JSON.stringify(value)}`);
   }
   return { kid: verified.protectedHeader.kid ?? '', claims, matched };
 }
@@ -85,11 +91,11 @@ export async function verifyReceipt(receipt: string, jwks: JSONWebKeySet, expect
 function matchOf(claims: Record<string, unknown>, expected: ExpectedReceipt): ReceiptMatch {
   // Receipts of gateways before payload digests have none; where there is one, it must be this payload's.
   if (claims.payloadDigest !== undefined && claims.payloadDigest !== expected.payloadDigest) {
-    throw new PartnerToolError('receipt-unverified', 'the receipt is about another payload: its payloadDigest is not the digest of what was signed');
+    throw new CliError('receipt-unverified', 'the receipt is about another payload: its payloadDigest is not the digest of what was signed');
   }
   if (claims.digest === expected.digest) return 'digest';
   if (expected.replay && claims.payloadDigest !== undefined) return 'payloadDigest';
-  throw new PartnerToolError(
+  throw new CliError(
     'receipt-unverified',
     expected.replay
       ? 'the replay receipt is about another body and carries no payloadDigest: nothing ties it to what was signed'

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPartnerTool } from '../../../src/cli/partner/partner-commands.js';
-import { PARTNER_TOOL_EXIT_CODES } from '../../../src/cli/partner/partner-tool-error.js';
+import { CLI_ERROR_EXIT_CODES as PARTNER_TOOL_EXIT_CODES } from '../../../src/cli/cli-error.js';
 import { captureIo } from '../../support/cli-capture.js';
 import { signCompact } from '../../support/jws.js';
 import { euMember, memberList } from '../../support/member-lists.js';
@@ -85,13 +85,13 @@ describe('the partner tool checks what a receipt is about', () => {
     { what: 'an acceptance of another body with this payload', status: 202, digest: otherBody, payloadDigest: sha256(payload), code: PARTNER_TOOL_EXIT_CODES['receipt-unverified'], says: /another body/ },
     { what: 'an acceptance of this body', status: 202, digest: thisBody, payloadDigest: sha256(payload), code: 0, says: /digest is that of the body sent/ },
     { what: 'a rejection about another payload', status: 409, digest: thisBody, payloadDigest: sha256('another payload'), code: PARTNER_TOOL_EXIT_CODES['receipt-unverified'], says: /another payload/ },
-    { what: 'a rejection of this message', status: 409, digest: thisBody, payloadDigest: sha256(payload), code: PARTNER_TOOL_EXIT_CODES.rejected, says: /rejection receipt is signed/ },
+    { what: 'a rejection of this message', status: 409, digest: thisBody, payloadDigest: sha256(payload), code: PARTNER_TOOL_EXIT_CODES.refused, says: /rejection receipt is signed/ },
   ])('$what (answer $status) -> exit $code', async ({ status, digest, payloadDigest, code, says }) => {
     answer = { status, digest, payloadDigest };
     const file = path.join(dirs(), 'list.jws');
     writeFileSync(file, await signCompact(payload, await createPartnerKey('EU')));
     const io = captureIo();
-    expect(await runPartnerTool(['push', '--gateway', url, '--jws', file], io)).toBe(code);
+    expect(await runPartnerTool(['push', '--gateway-url', url, '--jws', file], io)).toBe(code);
     expect(io.err()).toMatch(says);
   });
 });
