@@ -9,13 +9,17 @@ export interface AccessLogFields {
   outcome?: string;
 }
 
+/** Probes an orchestrator or a container engine asks every few seconds: at debug, unless they fail. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** One line per request when the response is finished: what, who, how it ended, how long it took. */
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const fields = (res.locals.logFields ?? {}) as AccessLogFields;
-      logger.info('request', {
+      const level = req.method === 'GET' && PROBES.has(req.path) && res.statusCode < 400 ? 'debug' : 'info';
+      logger.log(level, 'request', {
         requestId: res.locals.requestId as string,
         method: req.method,
         path: req.path,
