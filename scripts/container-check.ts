@@ -26,9 +26,12 @@ import amqp from 'amqplib';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { redactedAmqpUrl } from '../src/config/app-config.js';
+import type { TopologyNames } from '../src/messaging/amqp-topology.js';
+import { deleteTopology } from '../test/support/broker.js';
+import { freePort } from '../test/support/gateway-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const NODE_IMAGE = process.env.NODE_IMAGE ?? 'local/node:20-bookworm-slim';
@@ -121,14 +124,6 @@ function partnerTool(args: readonly string[]): Promise<RunResult> {
   return run(command, [...rest, ...args], { timeoutMs: 120_000 });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the one-off container in step 3 reports about the image from inside. */
@@ -179,13 +174,6 @@ console.log(JSON.stringify({
 }));
 `;
 
-interface Topology {
-  exchange: string;
-  queue: string;
-  deadLetterExchange: string;
-  deadLetterQueue: string;
-}
-
 interface Receipt {
   messageId: string;
   administration: string;
@@ -204,7 +192,7 @@ async function main(): Promise<void> {
   const id = randomUUID().slice(0, 8);
   const name = `mra-container-check-${id}`;
   const volume = `${name}-data`;
-  const topology: Topology = {
+  const topology: TopologyNames = {
     exchange: `mra-container-check.${id}.members`,
     queue: `mra-container-check.${id}.risk`,
     deadLetterExchange: `mra-container-check.${id}.dlx`,
@@ -238,7 +226,7 @@ async function main(): Promise<void> {
       }
       if (volumeCreated) await attempt(`volume ${volume}`, () => docker(['volume', 'rm', volume], 'removing the volume'));
       // The gateway declares its topology once it runs; before that there is none to remove.
-      if (containerCreated) await attempt(`queues ${topology.queue}, ${topology.deadLetterQueue} and exchanges ${topology.exchange}, ${topology.deadLetterExchange} from the broker`, () => deleteTopology(topology));
+      if (containerCreated) await attempt(`queues ${topology.queue}, ${topology.deadLetterQueue} and exchanges ${topology.exchange}, ${topology.deadLetterExchange} from the broker`, () => deleteTopology(topology, AMQP_URL));
       await attempt(`temporary files ${work}`, async () => rmSync(work, { recursive: true, force: true }));
       return ok;
     })());
@@ -253,10 +241,10 @@ async function main(): Promise<void> {
     const engine = await run('docker', ['version', '--format', '{{.Server.Version}}']);
     if (engine.code !== 0) fail(`no Docker engine answers (docker version: ${lastLines(engine.stderr, 3)}); start one and retry`);
     detail(`Docker engine ${engine.stdout.trim()}`);
-    const broker = await amqp.connect(AMQP_URL).catch((error: unknown) => fail(`RabbitMQ does not answer at ${redacted(AMQP_URL)}: ${String(error)}`));
+    const broker = await amqp.connect(AMQP_URL).catch((error: unknown) => fail(`RabbitMQ does not answer at ${redactedAmqpUrl(AMQP_URL)}: ${String(error)}`));
     const serverVersion = (broker.connection as unknown as { serverProperties?: { version?: string } }).serverProperties?.version;
     await broker.close();
-    detail(`RabbitMQ ${serverVersion ?? ''} at ${redacted(AMQP_URL)}`);
+    detail(`RabbitMQ ${serverVersion ?? ''} at ${redactedAmqpUrl(AMQP_URL)}`);
     const base = await run('docker', ['image', 'inspect', '--format', '{{.Size}}', NODE_IMAGE]);
     const baseBytes = base.code === 0 ? Number(base.stdout.trim()) : undefined;
     detail(baseBytes === undefined ? `base image ${NODE_IMAGE} is not here: docker build will try to pull it` : `base image ${NODE_IMAGE}: ${megabytes(baseBytes)}`);
@@ -514,26 +502,12 @@ function dependencyCheck(present: readonly string[]): { dev: string[]; missing: 
   };
 }
 
-async function deleteTopology(topology: Topology): Promise<void> {
-  const connection = await amqp.connect(AMQP_URL);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of [topology.queue, topology.deadLetterQueue]) await channel.deleteQueue(queue);
-    for (const exchange of [topology.exchange, topology.deadLetterExchange]) await channel.deleteExchange(exchange);
-  } finally {
-    await connection.close();
-  }
-}
-
 function sizeInBytes(text: string): number {
   const match = /^([\d.]+)\s*([kMG]?)B$/.exec(text.trim());
   if (!match) return 0;
   return Number(match[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[match[2]!]!;
 }
 
-function redacted(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
 
 main().then(
   () => process.exit(0),

@@ -2,7 +2,7 @@ import { decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
 import { GatewayError } from '../domain/gateway-error.js';
-import { isAcceptableText } from '../validation/text-characters.js';
+import { isAcceptableText } from '../domain/text-characters.js';
 import { ADMIN_TOKEN_ALGORITHMS, type AdminKey, type AdminRole } from './admin-key.js';
 import type { AdminTokenLedger } from './admin-store.js';
 

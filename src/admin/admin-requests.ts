@@ -1,7 +1,7 @@
 import type { ArrangementStatus } from '../domain/arrangement.js';
 import { GatewayError, type ProblemItem } from '../domain/gateway-error.js';
 import { MAX_LISTED_ERRORS } from '../domain/intake/member-preparation.js';
-import { describeRefusedCharacter, refusedCharacter } from '../validation/text-characters.js';
+import { describeRefusedCharacter, refusedCharacter } from '../domain/text-characters.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const MAX_REASON = 1000;

@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import { GatewayError } from './gateway-error.js';
 import { publicKeyWeakness } from './public-key-strength.js';
+import { describeRefusedCharacter, refusedCharacter } from './text-characters.js';
 
 /** Members that only a private key has (RFC 7518 6.2.2, 6.3.2; RFC 8037 2). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
@@ -8,27 +9,15 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const CURVE_FOR_ALG: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
 
 /**
- * C0 and C1 controls (with DEL), and the bidi embeddings, overrides and isolates (U+202A to U+202E,
- * U+2066 to U+2069), which make a kid print as another one in a log line or a published record.
- */
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const UNSAFE_KID_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
-
-/**
- * Why `kid` cannot name a key, or undefined when it can: a string of 1 to 256 characters, well-formed
- * Unicode (no lone surrogate), with no control or bidi control character. Kids end up in log lines,
- * audit entries and published records, where such characters would forge or hide text.
+ * Why `kid` cannot name a key, or undefined when it can: a string of 1 to 256 characters, acceptable as
+ * text (text-characters: well-formed Unicode, no control, separator or bidi formatting character).
+ * Kids end up in log lines, audit entries and published records, where such characters would forge or
+ * hide text.
  */
 export function kidFault(kid: unknown): string | undefined {
   if (typeof kid !== 'string' || kid.length === 0 || kid.length > 256) return '"kid" must be a string of 1 to 256 characters';
-  // String.prototype.isWellFormed is ES2024 (Node 20 has it; the project's lib is ES2023).
-  if (!(kid as string & { isWellFormed(): boolean }).isWellFormed()) return '"kid" is not well-formed Unicode (it contains a lone surrogate)';
-  const unsafe = UNSAFE_KID_CHARACTERS.exec(kid);
-  if (unsafe) {
-    const code = `U+${unsafe[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-    return `"kid" contains ${code}, a control or bidi control character`;
-  }
-  return undefined;
+  const refused = refusedCharacter(kid);
+  return refused ? `"kid" ${describeRefusedCharacter(refused)}` : undefined;
 }
 
 /**

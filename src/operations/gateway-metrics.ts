@@ -9,7 +9,7 @@ import type { SubmissionOutcome } from './submission-outcome.js';
 export interface MetricsSources {
   outbox: { backlog(): Promise<OutboxBacklog> };
   broker: { readonly connected: boolean; on(event: 'disconnected', listener: () => void): unknown };
-  partnerKeys: { list(administration: string): Promise<PartnerKey[]> };
+  partnerKeys: { all(): Promise<PartnerKey[]> };
   /** Codes of the administrations in the registry. */
   administrations: () => readonly string[];
   /** Wall-clock time; the outbox and key windows are in system time. */
@@ -129,15 +129,12 @@ export class GatewayMetrics {
       registers,
     });
     sources.broker.on('disconnected', () => disconnections.inc());
-    // Both key gauges come from one read of the keys per scrape, as the outbox gauges share theirs.
+    // Both key gauges come from one read of all keys per scrape (one query, not one per administration).
     let keysInFlight: Promise<{ at: Date; byAdministration: [string, PartnerKey[]][] }> | undefined;
     const partnerKeys = () => {
       keysInFlight ??= (async () => {
-        const byAdministration: [string, PartnerKey[]][] = [];
-        for (const code of sources.administrations()) {
-          const keys = await sources.partnerKeys.list(code);
-          if (keys.length > 0) byAdministration.push([code, keys]);
-        }
+        const keys = await sources.partnerKeys.all();
+        const byAdministration = sources.administrations().map((code): [string, PartnerKey[]] => [code, keys.filter((key) => key.administration === code)]).filter(([, own]) => own.length > 0);
         return { at: now(), byAdministration };
       })().finally(() => (keysInFlight = undefined));
       return keysInFlight;

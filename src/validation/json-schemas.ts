@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProblemItem } from '../domain/gateway-error.js';
-import { describeRefusedCharacter, refusedCharacter } from './text-characters.js';
+import { describeRefusedCharacter, refusedCharacter } from '../domain/text-characters.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;

@@ -1,7 +1,6 @@
 import { exportJWK } from 'jose';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { commands } from '../../src/cli/admin/admin-commands.js';
 import { loadAdminKeys } from '../../src/config/admin-key-file.js';
 import { runAdminTool } from '../../src/cli/admin/admin-tool.js';
 import { captureIo } from '../support/cli-capture.js';
+import { freePort } from '../support/gateway-process.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { submitSignedList } from '../support/submissions.js';
 import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
@@ -22,14 +22,6 @@ interface CliRun {
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function cli(...argv: string[]): Promise<CliRun> {
   return cliWithEnv({}, ...argv);
@@ -277,7 +269,7 @@ describe('mra admin, the administrators\' commands', () => {
   });
 
   it('says exit code 5 for a gateway that cannot be reached, and for a base URL where it has no admin API', async () => {
-    const unreachable = await cli('arrangements', 'list', '--gateway-url', `http://127.0.0.1:${await closedPort()}`, '--key', keyFile, '--sub', 'x');
+    const unreachable = await cli('arrangements', 'list', '--gateway-url', `http://127.0.0.1:${await freePort()}`, '--key', keyFile, '--sub', 'x');
     expect(unreachable.code).toBe(5);
     expect(unreachable.stdout).toBe('');
     const wrongPrefix = await cli('arrangements', 'list', '--gateway-url', `${test.gateway.url}/wrong/prefix`, '--key', keyFile, '--sub', 'x');

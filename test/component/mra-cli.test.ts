@@ -2,17 +2,17 @@ import type { Command } from 'commander';
 import { exportJWK, generateKeyPair } from 'jose';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/cli/cli-error.js';
 import { buildProgram } from '../../src/cli/mra-program.js';
-import { generatePartnerKey, readSigningKey } from '../../src/cli/partner/partner-key-files.js';
+import { generatePartnerKey } from '../../src/cli/partner/partner-key-files.js';
 import { BROKER_URL } from '../support/broker.js';
+import { freePort } from '../support/gateway-process.js';
 import { euMember, memberList } from '../support/member-lists.js';
-import type { PartnerSigningKey } from '../support/partner-keys.js';
+import { partnerToolKey } from '../support/partner-keys.js';
 import { disposeTestGateway, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -63,13 +63,6 @@ function commandTree(): { words: string[]; flags: string[] }[] {
   return found;
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('mra, through its real entry point', () => {
   it('--version prints the package version', async () => {
@@ -139,9 +132,7 @@ describe('mra, through its real entry point', () => {
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'mra-cli-'));
       keyFile = file('eu.jwk.json');
-      const generated = await generatePartnerKey({ administration: 'EU', alg: 'ES256', privateKeyFile: keyFile });
-      const signing = await readSigningKey(keyFile);
-      const registered: PartnerSigningKey = { administration: 'EU', kid: generated.kid, alg: 'ES256', privateKey: signing.key as PartnerSigningKey['privateKey'], publicJwk: { ...generated.publicJwk, kid: generated.kid } };
+      const registered = await partnerToolKey(keyFile);
       adminKey = file('admin.jwk');
       const keygen = await mra('admin', 'keygen', '--key', adminKey, '--kid', 'cli-admin');
       expect(keygen.code).toBe(0);
@@ -159,7 +150,7 @@ describe('mra, through its real entry point', () => {
     it('0 done, 3 file, 4 schema, 5 unreachable, 6 refused, 7 receipt, in every part of mra', async () => {
       const gateway = ['--gateway-url', test.gateway.url];
       const admin = [...gateway, '--key', adminKey, '--sub', 'cli-test'];
-      const nowhere = `http://127.0.0.1:${await closedPort()}`;
+      const nowhere = `http://127.0.0.1:${await freePort()}`;
       const cases: { expect: number; args: string[] }[] = [
         { expect: EXIT_CODES.ok, args: ['partner', 'send', ...gateway, '--key', keyFile, '--list', list('ok.json'), '--stamp'] },
         { expect: EXIT_CODES.ok, args: ['admin', 'keys', 'list', 'EU', ...admin] },
@@ -169,7 +160,7 @@ describe('mra, through its real entry point', () => {
         { expect: EXIT_CODES.schema, args: ['partner', 'send', ...gateway, '--key', keyFile, '--list', list('bad.json', { ...memberList([euMember()]), kind: 'everything' })] },
         { expect: EXIT_CODES.unreachable, args: ['partner', 'send', '--gateway-url', nowhere, '--key', keyFile, '--list', list('nowhere.json'), '--stamp'] },
         { expect: EXIT_CODES.unreachable, args: ['admin', 'arrangements', 'list', '--gateway-url', nowhere, '--key', adminKey, '--sub', 'cli-test'] },
-        { expect: EXIT_CODES.unreachable, args: ['consumer', 'tail', '--amqp-url', `amqp://guest:guest@127.0.0.1:${await closedPort()}`] },
+        { expect: EXIT_CODES.unreachable, args: ['consumer', 'tail', '--amqp-url', `amqp://guest:guest@127.0.0.1:${await freePort()}`] },
         { expect: EXIT_CODES.refused, args: ['partner', 'send', ...gateway, '--key', file('stranger.jwk.json'), '--list', list('stranger.json'), '--stamp'] },
         { expect: EXIT_CODES.refused, args: ['admin', 'keys', 'revoke', 'EU', 'no-such-kid', '--reason', 'test', ...admin] },
         { expect: EXIT_CODES.refused, args: ['consumer', 'tail', '--amqp-url', BROKER_URL, '--queue', 'no.such.queue.for.mra.cli'] },

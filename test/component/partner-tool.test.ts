@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,22 +11,15 @@ import { CLI_ERROR_EXIT_CODES } from '../../src/cli/cli-error.js';
 import { pushMemberList } from '../../src/cli/partner/push-member-list.js';
 import { signMemberList } from '../../src/cli/partner/sign-member-list.js';
 import { deleteTopology } from '../support/broker.js';
+import { freePort } from '../support/gateway-process.js';
 import { captureIo } from '../support/cli-capture.js';
 import { euMember, memberList, type Member } from '../support/member-lists.js';
-import type { PartnerSigningKey } from '../support/partner-keys.js';
+import { partnerToolKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { removeTestFiles, startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const exit = CLI_ERROR_EXIT_CODES;
 
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function runBin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -53,10 +46,8 @@ describe('the partner tool against a running gateway', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mra-partner-test-'));
     keyFile = file('eu.jwk.json');
-    const generated = await generatePartnerKey({ administration: 'EU', alg: 'ES256', privateKeyFile: keyFile });
-    const signing = await readSigningKey(keyFile);
     // Registered the way CBP would at onboarding: the public JWK in CONFIG_DIR/partner-keys/EU.json.
-    const registered: PartnerSigningKey = { administration: 'EU', kid: generated.kid, alg: 'ES256', privateKey: signing.key as PartnerSigningKey['privateKey'], publicJwk: { ...generated.publicJwk, kid: generated.kid } };
+    const registered = await partnerToolKey(keyFile);
     test = await startTestGateway({ keys: [registered] });
   });
 
@@ -142,7 +133,7 @@ describe('the partner tool against a running gateway', () => {
 
   it('reports an unreachable gateway, never saying the list was sent', async () => {
     const io = captureIo();
-    const code = await runPartnerTool(['send', '--gateway-url', `http://127.0.0.1:${await closedPort()}`, '--key', keyFile, '--list', writeList('unreachable.json')], io);
+    const code = await runPartnerTool(['send', '--gateway-url', `http://127.0.0.1:${await freePort()}`, '--key', keyFile, '--list', writeList('unreachable.json')], io);
     expect(code).toBe(exit.unreachable);
     expect(io.out()).toBe('');
     expect(io.err()).not.toMatch(/^(sending|uploaded)/m);

@@ -80,8 +80,8 @@ export class TestConsumer {
 }
 
 /** Removes what a test gateway declared, so nothing piles up on the shared broker between runs. */
-export async function deleteTopology(names: TopologyNames): Promise<void> {
-  const connection = await amqp.connect(BROKER_URL);
+export async function deleteTopology(names: TopologyNames, brokerUrl = BROKER_URL): Promise<void> {
+  const connection = await amqp.connect(brokerUrl);
   try {
     const channel = await connection.createChannel();
     for (const queue of [names.queue, names.deadLetterQueue]) await channel.deleteQueue(queue);

@@ -1,4 +1,5 @@
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { generatePartnerKey, readSigningKey } from '../../src/cli/partner/partner-key-files.js';
 
 /** A partner administration's signing key pair, as a partner would hold it. */
 export interface PartnerSigningKey {
@@ -21,4 +22,14 @@ export async function createPartnerKey(administration: string, options: { alg?: 
 /** The JWK Set file for CONFIG_DIR/partner-keys/<CODE>.json. */
 export function keySetFile(keys: readonly PartnerSigningKey[], windows: Record<string, { notBefore?: string; notAfter?: string }> = {}): string {
   return JSON.stringify({ keys: keys.map((key) => ({ ...key.publicJwk, ...(windows[key.kid] ?? {}) })) }, null, 2);
+}
+
+/**
+ * A key pair made by the partner tool's keygen into `privateKeyFile`, as the partner holds it, with the
+ * public half as CBP registers it (for CONFIG_DIR/partner-keys/<CODE>.json).
+ */
+export async function partnerToolKey(privateKeyFile: string, administration = 'EU'): Promise<PartnerSigningKey> {
+  const generated = await generatePartnerKey({ administration, alg: 'ES256', privateKeyFile });
+  const signing = await readSigningKey(privateKeyFile);
+  return { administration, kid: generated.kid, alg: 'ES256', privateKey: signing.key as PartnerSigningKey['privateKey'], publicJwk: { ...generated.publicJwk, kid: generated.kid } };
 }

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMemberListFile } from '../../../src/cli/partner/member-list-file.js';
-import { PartnerToolError } from '../../../src/cli/partner/partner-tool-error.js';
+import { CliError } from '../../../src/cli/cli-error.js';
 import { SCHEMA_DIR, schemaErrors, validators } from '../../../src/validation/json-schemas.js';
-import { isAcceptableText, refusedCharacter } from '../../../src/validation/text-characters.js';
+import { isAcceptableText, refusedCharacter } from '../../../src/domain/text-characters.js';
 import { euMember, memberList } from '../../support/member-lists.js';
 
 type Json = Record<string, unknown>;
@@ -160,9 +160,9 @@ describe('the partner tool', () => {
       } catch (caught) {
         error = caught;
       }
-      expect(error).toBeInstanceOf(PartnerToolError);
-      expect((error as PartnerToolError).code).toBe('schema-violation');
-      expect((error as PartnerToolError).details).toEqual([expect.stringMatching(/^\/members\/0\/legalName: has U\+DC00, an unpaired surrogate/) as unknown]);
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).code).toBe('schema-violation');
+      expect((error as CliError).details).toEqual([expect.stringMatching(/^\/members\/0\/legalName: has U\+DC00, an unpaired surrogate/) as unknown]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

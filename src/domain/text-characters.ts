@@ -1,7 +1,7 @@
 /**
  * The characters free text may not contain, wherever the gateway takes text that it stores and shows
  * again: names and address text in member lists (schemas/member-list.v1.json, $defs/boundedText, with
- * the same class in its pattern), the reason of an admin change, the `sub` and `jti` of an admin token.
+ * the same class in its pattern), the reason of an admin change, the `sub` and `jti` of an admin token, the `kid` of a key.
  *
  * - unpaired surrogates (a JSON escape such as \ud800 without its partner): not well-formed Unicode,
  *   which strict consumers (PostgreSQL jsonb, many JSON parsers) refuse;
