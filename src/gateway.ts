@@ -22,11 +22,9 @@ import { GatewayMetrics } from './operations/gateway-metrics.js';
 import { reportStoredPartnerKeys } from './operations/stored-partner-keys.js';
 import { OutboxRelay, type RelayOptions } from './outbox/outbox-relay.js';
 import { ReceiptKeys } from './receipts/receipt-keys.js';
-import { SqliteDatabase } from './store/sqlite-database.js';
-import { SqliteIntakeStore } from './store/sqlite-intake-store.js';
-import { SqliteOutboxStore } from './store/sqlite-outbox-store.js';
-import { SqlitePartnerKeyStore } from './store/sqlite-partner-key-store.js';
-import { SqliteReceiptKeyStore } from './store/sqlite-receipt-key-store.js';
+import type { OutboxStore } from './outbox/outbox-ports.js';
+import type { GatewayStore, PartnerKeyStore } from './store/gateway-store.js';
+import { openStore } from './store/open-store.js';
 import { schemaErrors, validators } from './validation/json-schemas.js';
 
 export interface GatewayOptions {
@@ -39,9 +37,9 @@ export interface GatewayOptions {
 export interface Gateway {
   url: string;
   server: Server;
-  database: SqliteDatabase;
-  outbox: SqliteOutboxStore;
-  partnerKeys: SqlitePartnerKeyStore;
+  store: GatewayStore;
+  outbox: OutboxStore;
+  partnerKeys: PartnerKeyStore;
   publisher: AmqpRecordPublisher;
   relay: OutboxRelay;
   close(): Promise<void>;
@@ -55,14 +53,24 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const arrangements = new ArrangementRegistry(loadMraRegistry(config.configDir));
-  const database = SqliteDatabase.open(config.dataDir);
+  const store = await openStore(config, logger);
   try {
-    const partnerKeys = new SqlitePartnerKeyStore(database);
-    await importBootstrapPartnerKeys(config.configDir, arrangements, partnerKeys, config.jwsAlgorithms, logger);
+    const { partnerKeys, outbox } = store;
+    const receiptKeys = await store.exclusively(async () => {
+      await importBootstrapPartnerKeys(config.configDir, arrangements, partnerKeys, config.jwsAlgorithms, logger);
+      return ReceiptKeys.load(store.receiptKeys);
+    });
     await reportStoredPartnerKeys(partnerKeys, clock.now(), logger);
-    const receiptKeys = await ReceiptKeys.load(new SqliteReceiptKeyStore(database));
-    const admin = await startAdministration({ configDir: config.configDir, database, arrangements, receiptKeys, partnerKeyAlgorithms: config.jwsAlgorithms, clock, logger });
-    const outbox = new SqliteOutboxStore(database);
+    const admin = await startAdministration({
+      configDir: config.configDir,
+      store: store.admin,
+      tokenLedger: store.adminTokens,
+      arrangements,
+      receiptKeys,
+      partnerKeyAlgorithms: config.jwsAlgorithms,
+      clock,
+      logger,
+    });
 
     logger.info('connecting to the broker', { amqpUrl: redactedAmqpUrl(config.amqpUrl), exchange: config.topology.exchange });
     const publisher = await AmqpRecordPublisher.start(config.amqpUrl, config.topology, logger, redactedAmqpUrl(config.amqpUrl));
@@ -76,7 +84,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       ...(perAdministrationPerMinute > 0 ? { admit: rateLimitedAdmission(new TokenBuckets({ perMinute: perAdministrationPerMinute }), clock) } : {}),
       validatePayload: (payload) => schemaErrors(validators.memberList, payload),
       arrangements,
-      store: new SqliteIntakeStore(database, outbox.watermark, (records) => relay.offer(records)),
+      store: store.intakeStore((records) => relay.offer(records)),
       signer: receiptKeys,
       clock,
       limits: {
@@ -98,7 +106,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
         slots: new SubmissionSlots(config.bodyLimits.maxConcurrentLarge, LARGE_SUBMISSION_BYTES, BUSY_RETRY_AFTER_SECONDS),
       },
       admin,
-      operations: { metrics, readiness: { store: database, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds } },
+      operations: { metrics, readiness: { store, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds } },
       limits: { perClientPerMinute, bodyIdleMs: config.timeouts.bodyIdleMs },
       clock,
       publicBaseUrl: () => config.publicBaseUrl ?? url,
@@ -121,13 +129,13 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
     });
     const address = server.address() as AddressInfo;
     url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
-    logger.info('gateway listening', { url, dataDir: config.dataDir, arrangements: arrangements.all().length });
+    logger.info('gateway listening', { url, store: store.kind, arrangements: arrangements.all().length });
 
     let closed = false;
     return {
       url,
       server,
-      database,
+      store,
       outbox,
       partnerKeys,
       publisher,
@@ -141,12 +149,12 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
         });
         await relay.stop();
         await publisher.close();
-        await database.close();
+        await store.close();
         logger.info('gateway stopped');
       },
     };
   } catch (error) {
-    await database.close();
+    await store.close();
     throw error;
   }
 }

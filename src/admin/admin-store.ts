@@ -1,6 +1,6 @@
 import type { ArrangementStatus } from '../domain/arrangement.js';
 import type { PartnerKey } from '../domain/partner-key.js';
-import type { StoredReceiptKey } from '../store/sqlite-receipt-key-store.js';
+import type { StoredReceiptKey } from '../receipts/receipt-key-store.js';
 
 /** Who did an admin action: the admin key (`kid`) and the person or system it names (`sub`). */
 export interface AdminActor {

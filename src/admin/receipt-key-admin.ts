@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import type { Clock } from '../domain/clock.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { generateReceiptKey, type ReceiptKeys } from '../receipts/receipt-keys.js';
-import type { StoredReceiptKey } from '../store/sqlite-receipt-key-store.js';
+import type { StoredReceiptKey } from '../receipts/receipt-key-store.js';
 import type { AdminActor, AdminStore } from './admin-store.js';
 import type { AuditLog } from './audit-log.js';
 

@@ -3,9 +3,7 @@ import { loadAdminKeys } from '../config/admin-key-file.js';
 import type { ArrangementRegistry } from '../domain/arrangement.js';
 import type { Clock } from '../domain/clock.js';
 import type { ReceiptKeys } from '../receipts/receipt-keys.js';
-import { SqliteAdminStore } from '../store/sqlite-admin-store.js';
-import { SqliteAdminTokenLedger } from '../store/sqlite-admin-token-ledger.js';
-import type { SqliteDatabase } from '../store/sqlite-database.js';
+import type { AdminStore, AdminTokenLedger } from './admin-store.js';
 import { AdminAuthenticator } from './admin-authenticator.js';
 import type { AdminApi } from './admin-router.js';
 import { ArrangementAdmin } from './arrangement-admin.js';
@@ -15,7 +13,8 @@ import { ReceiptKeyAdmin } from './receipt-key-admin.js';
 
 export interface AdministrationDependencies {
   configDir: string;
-  database: SqliteDatabase;
+  store: AdminStore;
+  tokenLedger: AdminTokenLedger;
   arrangements: ArrangementRegistry;
   receiptKeys: ReceiptKeys;
   /** The partner algorithm allowlist: keys added through the admin API must fit it. */
@@ -30,7 +29,7 @@ export interface AdministrationDependencies {
  * the store in force, and builds the services the admin API calls.
  */
 export async function startAdministration(deps: AdministrationDependencies): Promise<AdminApi> {
-  const { database, arrangements, clock, logger } = deps;
+  const { store, arrangements, clock, logger } = deps;
   const adminKeys = loadAdminKeys(deps.configDir);
   if (adminKeys === undefined) {
     logger.warn('CONFIG_DIR/admin-keys.json does not exist: the admin API refuses every request until it is added and the gateway restarted');
@@ -39,11 +38,10 @@ export async function startAdministration(deps: AdministrationDependencies): Pro
   } else {
     logger.info('administrator keys loaded', { kids: adminKeys.map((k) => k.kid) });
   }
-  const store = new SqliteAdminStore(database);
   await ArrangementAdmin.applyStoredStatuses(arrangements, store);
   const audit = new AuditLog(store, clock, logger);
   return {
-    authenticator: new AdminAuthenticator(adminKeys ?? [], new SqliteAdminTokenLedger(database), clock, logger),
+    authenticator: new AdminAuthenticator(adminKeys ?? [], deps.tokenLedger, clock, logger),
     arrangements: new ArrangementAdmin({ arrangements, store, audit, clock }),
     partnerKeys: new PartnerKeyAdmin({ arrangements, store, audit, clock, allowedAlgorithms: deps.partnerKeyAlgorithms }),
     receiptKeys: new ReceiptKeyAdmin({ receiptKeys: deps.receiptKeys, store, audit, clock }),

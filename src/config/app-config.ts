@@ -7,6 +7,8 @@ export interface AppConfig {
   amqpUrl: string;
   configDir: string;
   dataDir: string;
+  /** The shared PostgreSQL store (DATABASE_URL); undefined: the embedded SQLite store in dataDir. */
+  database: DatabaseConfig | undefined;
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
   topology: { exchange: string; queue: string; deadLetterExchange: string; deadLetterQueue: string };
   /** What a member-list request may cost before its sender is known (see http/request-body.ts). */
@@ -35,6 +37,12 @@ export interface AppConfig {
   timeouts: { headersMs: number; requestMs: number; bodyIdleMs: number };
 }
 
+export interface DatabaseConfig {
+  url: string;
+  /** Connections this instance keeps open at most (DATABASE_POOL_SIZE). */
+  poolSize: number;
+}
+
 export class ConfigError extends Error {
   constructor(readonly field: string, message: string) {
     super(`Configuration ${field}: ${message}`);
@@ -61,6 +69,7 @@ export function loadConfig(env: Env): AppConfig {
     amqpUrl: amqpUrl(env),
     configDir: path.resolve(text(env, 'CONFIG_DIR', './config')),
     dataDir: path.resolve(text(env, 'DATA_DIR', './data')),
+    database: database(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     topology: {
       exchange: amqpName(env, 'AMQP_EXCHANGE', 'cbp.mra.members', false),
@@ -161,6 +170,27 @@ function amqpUrl(env: Env): string {
   }
   if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw new ConfigError('AMQP_URL', `scheme must be amqp or amqps, not ${url.protocol}`);
   return value;
+}
+
+function database(env: Env): DatabaseConfig | undefined {
+  const value = env.DATABASE_URL;
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError('DATABASE_URL', `scheme must be postgres or postgresql, not ${url.protocol}`);
+  if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL', 'must name a database (postgres://host/<database>)');
+  return { url: value, poolSize: integer(env, 'DATABASE_POOL_SIZE', 5, 2, 100) };
+}
+
+/** A database URL without its password, for logs. */
+export function redactedDatabaseUrl(value: string): string {
+  const url = new URL(value);
+  if (url.password) url.password = '***';
+  return url.toString();
 }
 
 function algorithms(env: Env): string[] {

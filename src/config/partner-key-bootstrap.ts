@@ -5,7 +5,7 @@ import { registrablePartnerJwk } from '../admin/partner-jwk.js';
 import type { ArrangementRegistry } from '../domain/arrangement.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import type { PartnerKey } from '../domain/partner-key.js';
-import type { SqlitePartnerKeyStore } from '../store/sqlite-partner-key-store.js';
+import type { PartnerKeyStore } from '../store/gateway-store.js';
 import { ConfigError } from './app-config.js';
 
 /**
@@ -22,7 +22,7 @@ import { ConfigError } from './app-config.js';
 export async function importBootstrapPartnerKeys(
   configDir: string,
   arrangements: ArrangementRegistry,
-  store: SqlitePartnerKeyStore,
+  store: PartnerKeyStore,
   allowedAlgorithms: readonly string[],
   logger: Logger,
 ): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import { ConditionLog } from '../logging/condition-log.js';
-import type { OutboxStore, PendingRecord, RecordPublisher } from './outbox-ports.js';
+import { RelayFencedError, type OutboxStore, type PendingRecord, type RecordPublisher } from './outbox-ports.js';
 
 export interface RelayOptions {
   /** Most records published and not yet confirmed at once. */
@@ -16,6 +16,11 @@ export interface RelayOptions {
   maxRetryDelayMs: number;
   /** Most body characters of committed records held in memory for publishing (beyond it, they are read back from the store). */
   maxOfferedBytes: number;
+  /**
+   * Whether this relay may publish now. On a shared store only the holder of the relay lease may; it
+   * is asked before every batch, so a relay that lost its lease dispatches nothing more.
+   */
+  mayPublish: () => boolean;
 }
 
 /** Told of every record the broker confirmed, and how long the confirm took (for metrics); must not throw. */
@@ -29,6 +34,7 @@ export const defaultRelayOptions: RelayOptions = {
   retryDelayMs: 200,
   maxRetryDelayMs: 10_000,
   maxOfferedBytes: 64 * 1024 * 1024,
+  mayPublish: () => true,
 };
 
 /**
@@ -65,6 +71,8 @@ export class OutboxRelay {
   private failures = 0;
   /** Publishing that keeps failing (a record no queue is bound for, nacks): said once, then once a minute. */
   private readonly publishing: ConditionLog;
+  /** The outbox store not answering (a shared store restarting): said once, then once a minute. */
+  private readonly storeAccess: ConditionLog;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -76,19 +84,32 @@ export class OutboxRelay {
     private readonly logger: Logger,
     options: Partial<RelayOptions> = {},
     private readonly onConfirmed: ConfirmObserver = () => undefined,
+    /** Told when the relay stopped by itself (fenced, or an unexpected error), not when stop() was called. */
+    private readonly onStopped?: (error: unknown) => void,
   ) {
     this.options = { ...defaultRelayOptions, ...options };
     this.publishing = new ConditionLog(logger, 'outbox publishing');
+    this.storeAccess = new ConditionLog(logger, 'outbox store');
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.cursor = this.persistedThrough = this.store.publishedThrough;
     for (const event of ['connected', 'drain'] as const) this.publisher.on(event, this.notify);
-    this.loop = this.run().catch((error: unknown) => {
-      this.logger.error('outbox relay stopped on an unexpected error', { error });
-    });
+    this.loop = this.store
+      .begin()
+      .then((through) => {
+        this.cursor = this.persistedThrough = through;
+        return this.run();
+      })
+      .catch((error: unknown) => {
+        if (error instanceof RelayFencedError) this.logger.warn('outbox relay stopped: another instance took over publishing', { error: error.message });
+        else this.logger.error('outbox relay stopped on an unexpected error', { error: String(error) });
+        this.running = false;
+        for (const event of ['connected', 'drain'] as const) this.publisher.off(event, this.notify);
+        this.dropOffered();
+        this.onStopped?.(error);
+      });
   }
 
   /** Wakes the relay now (new records were committed, or the broker came back). */
@@ -120,7 +141,12 @@ export class OutboxRelay {
     for (const event of ['connected', 'drain'] as const) this.publisher.off(event, this.notify);
     this.notify();
     await this.loop;
-    await this.flushConfirmed();
+    try {
+      await this.flushConfirmed();
+    } catch (error) {
+      // Fenced or the store unreachable: the next relay publishes those records again (at least once).
+      this.logger.warn('outbox relay could not record its last confirms', { error: String(error) });
+    }
     this.dropOffered();
   }
 
@@ -135,28 +161,41 @@ export class OutboxRelay {
    * and one position write per batch rather than per record.
    */
   private async run(): Promise<void> {
-    const lowWater = Math.floor(this.options.window / 2);
     while (this.running) {
-      if (this.lowestFailed !== Infinity) {
-        await this.flushConfirmed();
-        if (this.inFlight.size > 0) await this.sleep(this.options.pollIntervalMs);
-        else await this.restartAfterFailure();
-        continue;
-      }
-      if (!this.publisher.connected || this.publisher.blocked || this.inFlight.size > lowWater) {
-        await this.flushConfirmed();
-        await this.sleep(this.options.pollIntervalMs);
-        continue;
-      }
-      if (this.confirmedThrough() - this.persistedThrough >= this.options.batchSize) await this.flushConfirmed();
-      const limit = Math.min(this.options.batchSize, this.options.window - this.inFlight.size);
-      const records = this.takeOffered(limit) ?? (await this.store.pending(this.cursor, limit));
-      const dispatched = this.dispatch(records);
-      if (dispatched === 0) {
-        await this.flushConfirmed();
-        await this.pruneNowAndThen();
+      try {
+        await this.step();
+        this.storeAccess.recovered();
+      } catch (error) {
+        if (error instanceof RelayFencedError) throw error;
+        // The store did not answer (PostgreSQL restarting, a connection cut): try again shortly.
+        this.storeAccess.failed('store-unavailable', { error: String(error) });
         await this.sleep(this.options.pollIntervalMs);
       }
+    }
+  }
+
+  /** One turn of the loop: settle, refill the window, or wait. */
+  private async step(): Promise<void> {
+    const lowWater = Math.floor(this.options.window / 2);
+    if (this.lowestFailed !== Infinity) {
+      await this.flushConfirmed();
+      if (this.inFlight.size > 0) await this.sleep(this.options.pollIntervalMs);
+      else await this.restartAfterFailure();
+      return;
+    }
+    if (!this.options.mayPublish() || !this.publisher.connected || this.publisher.blocked || this.inFlight.size > lowWater) {
+      await this.flushConfirmed();
+      await this.sleep(this.options.pollIntervalMs);
+      return;
+    }
+    if (this.confirmedThrough() - this.persistedThrough >= this.options.batchSize) await this.flushConfirmed();
+    const limit = Math.min(this.options.batchSize, this.options.window - this.inFlight.size);
+    const records = this.takeOffered(limit) ?? (await this.store.pending(this.cursor, limit));
+    const dispatched = this.dispatch(records);
+    if (dispatched === 0) {
+      await this.flushConfirmed();
+      await this.pruneNowAndThen();
+      await this.sleep(this.options.pollIntervalMs);
     }
   }
 

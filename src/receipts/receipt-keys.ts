@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createPrivateKey, sign as signBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { RECEIPT_TYP, type ReceiptSigner } from '../domain/intake/receipt.js';
-import type { SqliteReceiptKeyStore, StoredReceiptKey } from '../store/sqlite-receipt-key-store.js';
+import type { ReceiptKeyStore, StoredReceiptKey } from './receipt-key-store.js';
 
 const RECEIPT_ALG = 'ES256';
 
@@ -13,12 +13,12 @@ const RECEIPT_ALG = 'ES256';
  */
 export class ReceiptKeys implements ReceiptSigner {
   private constructor(
-    private readonly store: SqliteReceiptKeyStore,
+    private readonly store: ReceiptKeyStore,
     private current: { kid: string; key: KeyObject; header: string },
     private published: JWK[],
   ) {}
 
-  static async load(store: SqliteReceiptKeyStore): Promise<ReceiptKeys> {
+  static async load(store: ReceiptKeyStore): Promise<ReceiptKeys> {
     let keys = await store.unretired();
     if (keys.length === 0) {
       await ReceiptKeys.createKey(store);
@@ -28,7 +28,7 @@ export class ReceiptKeys implements ReceiptSigner {
     return new ReceiptKeys(store, signingKey(newest), keys.map((k) => k.publicJwk));
   }
 
-  private static async createKey(store: SqliteReceiptKeyStore): Promise<void> {
+  private static async createKey(store: ReceiptKeyStore): Promise<void> {
     await store.add(await generateReceiptKey(new Date()));
   }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { submitSignedList } from '../support/submissions.js';
-import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway, embeddedDb } from '../support/test-gateway.js';
 
 const problem = (code: string) => `urn:mra-gateway:problem:${code}`;
 
@@ -105,7 +105,7 @@ describe('arrangement status through the admin API', () => {
   it('keeps the status changes over mras.json across a restart on the same DATA_DIR', async () => {
     // A change stored by an earlier version, whose changed_by column holds "<sub> (key <kid>)".
     const legacy = "INSERT INTO arrangement_status (administration, status, reason, changed_at, changed_by) VALUES ('JP', 'suspended', 'stored earlier', 0, 'carol (key 1) (key carol-2025)')";
-    test.gateway.database.db.prepare(legacy).run();
+    embeddedDb(test.gateway).prepare(legacy).run();
     await test.stop();
     test = await startTestGateway({ reuse: test });
     await expectSubmission(403, 'mra-not-active');
@@ -114,7 +114,7 @@ describe('arrangement status through the admin API', () => {
     const jp = await call('get', '/administrations/JP');
     expect(jp.body).toMatchObject({ status: 'suspended', statusChange: { reason: 'stored earlier', changedBy: { kid: 'carol-2025', sub: 'carol (key 1)' } } });
     // Reading does not rewrite what is stored.
-    expect(test.gateway.database.db.prepare("SELECT changed_by FROM arrangement_status WHERE administration = 'JP'").get()).toEqual({ changed_by: 'carol (key 1) (key carol-2025)' });
+    expect(embeddedDb(test.gateway).prepare("SELECT changed_by FROM arrangement_status WHERE administration = 'JP'").get()).toEqual({ changed_by: 'carol (key 1) (key carol-2025)' });
     const gb = await call('get', '/administrations/GB');
     expect(gb.body).toMatchObject({ status: 'active', configuredStatus: 'suspended', acceptingSubmissions: true });
     const reinstate = await call('patch', '/administrations/EU', { status: 'active', reason: 'after restart' });

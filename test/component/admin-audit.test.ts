@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, adminToken, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
-import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway, embeddedDb } from '../support/test-gateway.js';
 
 const problem = (code: string) => `urn:mra-gateway:problem:${code}`;
 
@@ -97,7 +97,7 @@ describe('the audit log', () => {
 
   it('is append-only in the database itself: updates and deletes are refused', async () => {
     const before = await page('');
-    const db = test.gateway.database.db;
+    const db = embeddedDb(test.gateway);
     expect(() => db.prepare("UPDATE audit_log SET actor_sub = 'someone-else'").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_log WHERE seq = ?').run(before.entries[0]!.seq)).toThrow(/append-only/);
@@ -109,7 +109,7 @@ describe('the audit log', () => {
     await test.stop();
     test = await startTestGateway({ reuse: test });
     expect(await page('')).toEqual(before);
-    expect(() => test.gateway.database.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    expect(() => embeddedDb(test.gateway).prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
     expect((await adminCall(test.http, alice, 'patch', '/administrations/JP', { status: 'suspended', reason: 'after restart' })).status).toBe(200);
     const after = await page('');
     expect(after.entries).toHaveLength(before.entries.length + 1);

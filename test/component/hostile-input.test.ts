@@ -16,7 +16,7 @@ import { headerText, signRawCompact } from '../support/hostile-jws.js';
 import { handmadeCompact, signCompact, signFlattened, signGeneral } from '../support/jws.js';
 import { euMember, memberList, type MemberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway, embeddedDb } from '../support/test-gateway.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_MEMBERS = 100;
@@ -237,12 +237,12 @@ describe('hostile admin tokens are refused; nothing changes', () => {
 
   it.each(rows)('$name -> 401 unauthorized ($reason)', async (row) => {
     const requestId = `hostile-admin-${rows.indexOf(row)}`;
-    const before = test.gateway.database.db.prepare('SELECT (SELECT COUNT(*) FROM partner_keys) AS keys, (SELECT COUNT(*) FROM audit_log) AS audit').get();
+    const before = embeddedDb(test.gateway).prepare('SELECT (SELECT COUNT(*) FROM partner_keys) AS keys, (SELECT COUNT(*) FROM audit_log) AS audit').get();
     const response = await addKey(test.http, await row.authorization()).set('X-Request-Id', requestId);
     expect({ status: response.status, type: (response.body as { type?: string }).type }).toEqual({ status: 401, type: 'urn:mra-gateway:problem:unauthorized' });
     const line = test.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === requestId && l.message === 'admin authentication failed');
     expect(line).toMatchObject({ reason: row.reason });
-    expect(test.gateway.database.db.prepare('SELECT (SELECT COUNT(*) FROM partner_keys) AS keys, (SELECT COUNT(*) FROM audit_log) AS audit').get()).toEqual(before);
+    expect(embeddedDb(test.gateway).prepare('SELECT (SELECT COUNT(*) FROM partner_keys) AS keys, (SELECT COUNT(*) FROM audit_log) AS audit').get()).toEqual(before);
   });
 
   it('an admin token posted as a member list is refused by the header policy', async () => {

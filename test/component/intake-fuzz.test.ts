@@ -8,7 +8,7 @@ import { MEMBER_LIST_TYP, signCompact, signFlattened } from '../support/jws.js';
 import { euMember, memberList, type MemberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { requireBroker } from '../support/reliability-scenarios.js';
-import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway, embeddedDb } from '../support/test-gateway.js';
 
 // Property-based fuzzing of POST /v1/member-lists (issue 6) with mutated valid messages: payload fields,
 // types, raw payload bytes, JWS bytes, protected headers, the JSON serialization, media types. For
@@ -187,7 +187,7 @@ describe('the intake under mutated messages (property-based)', () => {
     const errors = test.logs.filter((line) => (JSON.parse(line) as { level?: string }).level === 'error');
     expect(errors).toEqual([]);
 
-    const outbox = readOutbox(test.gateway.database.db);
+    const outbox = readOutbox(embeddedDb(test.gateway));
     const drained = (): boolean => test.counts().unpublished === 0 && test.gateway.relay.inFlightCount === 0;
     expect(await waitForDelivery(consumer, outbox.map((r) => r.eventId), drained, { settleMs: 200 })).toBe(true);
     const fromElsewhere = consumer.records.filter((r) => !accepted.has((r.body.source as { messageId: string }).messageId));

@@ -9,7 +9,7 @@ import { signCompact, signFlattened, signGeneral } from '../support/jws.js';
 import { compactToFlattened, highSTwin, withExtraMember, withUnprotectedHeader, withWhiteSpace } from '../support/jws-alterations.js';
 import { euMember, memberList, type Member, type MemberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { disposeTestGateway, startTestGateway, waitForOutboxDrained, type TestGateway } from '../support/test-gateway.js';
+import { disposeTestGateway, startTestGateway, waitForOutboxDrained, type TestGateway, embeddedDb } from '../support/test-gateway.js';
 
 const COMPACT = 'application/jose';
 const JSON_JWS = 'application/jose+json';
@@ -46,7 +46,7 @@ describe('retries and replays', () => {
   const claimsOf = async (receipt: string) => JSON.parse(Buffer.from((await compactVerify(receipt, createLocalJWKSet(jwks))).payload).toString('utf8')) as Record<string, unknown>;
   const storedState = () => ({
     ...test.counts(),
-    members: test.gateway.database.db.prepare("SELECT member_id, fingerprint FROM members WHERE administration = 'EU' ORDER BY member_id").all(),
+    members: embeddedDb(test.gateway).prepare("SELECT member_id, fingerprint FROM members WHERE administration = 'EU' ORDER BY member_id").all(),
   });
   /** Everything published so far has arrived; a later unchanged outbox count then means nothing more will. */
   const settled = async () => {
@@ -131,7 +131,7 @@ describe('retries and replays', () => {
       expect([400, 401]).toContain(tampered.status);
       expect(answer.status).toBe(202);
     }
-    const stored = test.gateway.database.db.prepare("SELECT payload_digest FROM accepted_messages WHERE administration = 'EU' AND message_id = ?").pluck().get(list.messageId);
+    const stored = embeddedDb(test.gateway).prepare("SELECT payload_digest FROM accepted_messages WHERE administration = 'EU' AND message_id = ?").pluck().get(list.messageId);
     expect(stored).toBe(payloadDigestOf(list));
     const after = await settled();
     expect(after.messages).toBe(before.messages + 1);
@@ -170,7 +170,7 @@ describe('retries and replays', () => {
     const list = listOf('Legacy GmbH');
     const body = await signCompact(list, key);
     const first = await post(body);
-    test.gateway.database.db.prepare("UPDATE accepted_messages SET payload_digest = NULL WHERE administration = 'EU' AND message_id = ?").run(list.messageId);
+    embeddedDb(test.gateway).prepare("UPDATE accepted_messages SET payload_digest = NULL WHERE administration = 'EU' AND message_id = ?").run(list.messageId);
     const before = await settled();
 
     const same = await post(body);
@@ -212,7 +212,7 @@ describe('retries and replays', () => {
     const before = await settled();
     // This instance's registry still says active: only the store knows.
     afterNextKeyLookup(async () => {
-      test.gateway.database.db
+      embeddedDb(test.gateway)
         .prepare("INSERT INTO arrangement_status (administration, status, reason, changed_at, changed_by) VALUES ('EU', 'suspended', 'joint review', ?, '{}') ON CONFLICT (administration) DO UPDATE SET status = 'suspended'")
         .run(Date.now());
     });
@@ -263,7 +263,7 @@ describe('rule 8: an older snapshot never rolls state back', () => {
     const state = () => {
       // unpublished is left out: the relay may still be publishing the first snapshot's record.
       const { messages, outbox } = test.counts();
-      return { messages, outbox, members: test.gateway.database.db.prepare('SELECT member_id, member FROM members ORDER BY member_id').all() };
+      return { messages, outbox, members: embeddedDb(test.gateway).prepare('SELECT member_id, member FROM members ORDER BY member_id').all() };
     };
     const before = state();
 

@@ -10,7 +10,7 @@ import { adminToken, createAdminKey, type AdminSigningKey } from '../support/adm
 import { signCompact, signFlattened, signGeneral } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway, embeddedDb } from '../support/test-gateway.js';
 
 let test: TestGateway;
 let admin: AdminSigningKey;
@@ -110,7 +110,7 @@ describe('a day of submissions and key rotations leaves no secret in the log', (
     expect((await test.http.get('/admin/v1/audit').set('Authorization', `Bearer ${partnerSigned}`)).status).toBe(401);
 
     // The gateway's own receipt keys, old and new, private and public.
-    const rows = test.gateway.database.db.prepare('SELECT private_jwk FROM receipt_keys').all() as { private_jwk: string }[];
+    const rows = embeddedDb(test.gateway).prepare('SELECT private_jwk FROM receipt_keys').all() as { private_jwk: string }[];
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       const jwk = JSON.parse(row.private_jwk) as JWK;

@@ -4,7 +4,7 @@ import { signCompact } from '../support/jws.js';
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { disposeTestGateway, startTestGateway, waitForOutboxDrained } from '../support/test-gateway.js';
+import { disposeTestGateway, startTestGateway, waitForOutboxDrained, embeddedDb } from '../support/test-gateway.js';
 import { waitUntil } from '../support/delivery-audit.js';
 
 const members = (prefix: string, n: number) =>
@@ -70,7 +70,7 @@ describe('records of accepted messages reach the broker even when it is away', (
     const first = await startTestGateway({ keys: [key], amqpUrl: proxy.url });
     const response = await first.http.post('/v1/member-lists').set('Content-Type', 'application/jose').send(await signCompact(memberList(members('B', 10)), key));
     expect(response.status).toBe(202);
-    const eventIds = first.gateway.database.db.prepare('SELECT event_id FROM outbox ORDER BY seq').pluck().all() as string[];
+    const eventIds = embeddedDb(first.gateway).prepare('SELECT event_id FROM outbox ORDER BY seq').pluck().all() as string[];
     await first.stop();
 
     const consumer = await TestConsumer.bind(first.topology.exchange);

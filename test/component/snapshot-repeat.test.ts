@@ -5,7 +5,7 @@ import { TestConsumer } from '../support/broker.js';
 import { signCompact } from '../support/jws.js';
 import { euMember, memberList, type Member } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { disposeTestGateway, startTestGateway, waitForOutboxDrained, type TestGateway } from '../support/test-gateway.js';
+import { disposeTestGateway, startTestGateway, waitForOutboxDrained, type TestGateway, embeddedDb } from '../support/test-gateway.js';
 
 const manufacturer = euMember();
 // A French address for a member with a German EORI: a country warning the receipt must repeat.
@@ -26,7 +26,7 @@ describe('an unchanged snapshot sent again', () => {
   let firstReceipt: { messageId: string; counts: Record<string, number>; warnings: unknown[] };
 
   const post = async (payload: unknown) => test.http.post('/v1/member-lists').set('Content-Type', 'application/jose').send(await signCompact(payload, key));
-  const markedMessage = () => test.gateway.database.db.prepare("SELECT message_id FROM snapshot_marks WHERE administration = 'EU'").pluck().get() as string | undefined;
+  const markedMessage = () => embeddedDb(test.gateway).prepare("SELECT message_id FROM snapshot_marks WHERE administration = 'EU'").pluck().get() as string | undefined;
   const settled = async () => {
     await waitForOutboxDrained(test);
     await new Promise((resolve) => setTimeout(resolve, 300));

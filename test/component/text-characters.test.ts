@@ -16,7 +16,7 @@ import { TestConsumer } from '../support/broker.js';
 import { headerText, signRawCompact } from '../support/hostile-jws.js';
 import { euMember, memberList, type Member } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
-import { startTestGateway, type TestGateway, disposeTestGateway } from '../support/test-gateway.js';
+import { startTestGateway, type TestGateway, disposeTestGateway, embeddedDb } from '../support/test-gateway.js';
 
 let eu: PartnerSigningKey;
 let spare: PartnerSigningKey;
@@ -145,7 +145,7 @@ describe('names in any script, and characters beyond U+FFFF, still pass', () => 
 });
 
 describe('admin text that is stored and shown again', () => {
-  const auditCount = () => (test.gateway.database.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
+  const auditCount = () => (embeddedDb(test.gateway).prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
   /** Sends `json` as the exact body text (JSON.stringify would do as well: it writes the same escapes). */
   const send = async (method: 'post' | 'patch', path: string, json: string) => {
     const token = await adminToken(admin);

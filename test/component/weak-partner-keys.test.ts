@@ -14,7 +14,7 @@ import { handmadeCompact, MEMBER_LIST_TYP, signCompact } from '../support/jws.js
 import { euMember, memberList } from '../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
-import { disposeTestGateway, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { disposeTestGateway, startTestGateway, type TestGateway, embeddedDb } from '../support/test-gateway.js';
 import { ed25519IdentityJwk, identityKeySignature, weakKeyCases } from '../support/weak-keys.js';
 
 const problem = (code: string) => `urn:mra-gateway:problem:${code}`;
@@ -30,7 +30,7 @@ const logLines = (test: TestGateway) => test.logs.map((line) => JSON.parse(line)
 
 /** Inserts a partner key row as an older version could have stored it, past every check. */
 function insertKeyRow(test: TestGateway, administration: string, kid: string, jwk: object): void {
-  test.gateway.database.db
+  embeddedDb(test.gateway)
     .prepare('INSERT INTO partner_keys (administration, kid, jwk, not_before, not_after, revoked_at, revocation_reason, added_at) VALUES (?, ?, ?, NULL, NULL, NULL, NULL, ?)')
     .run(administration, kid, JSON.stringify(jwk), Date.now());
 }

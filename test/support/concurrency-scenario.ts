@@ -5,7 +5,7 @@ import type { Removal } from '../../src/domain/generated/member-list.js';
 import { memberList, type Member, type MemberList } from './member-lists.js';
 import { createPartnerKey } from './partner-keys.js';
 import { Partner, requireBroker, type ScenarioResult } from './reliability-scenarios.js';
-import { removeTestFiles, startTestGateway, type TestGateway } from './test-gateway.js';
+import { removeTestFiles, startTestGateway, type TestGateway, embeddedDb } from './test-gateway.js';
 
 /** Two submissions of one administration sent at the same moment, and how they came out. */
 export interface Race {
@@ -79,7 +79,7 @@ export async function concurrentAdministrations(): Promise<ConcurrencyResult> {
       }),
     );
 
-    const outbox = readOutbox(test.gateway.database.db);
+    const outbox = readOutbox(embeddedDb(test.gateway));
     const drained = (): boolean => test.counts().unpublished === 0 && test.gateway.relay.inFlightCount === 0;
     const completeInTime = await waitForDelivery(consumer, outbox.map((r) => r.eventId), drained);
     const acceptedLists = [...partners].flatMap(([code, partner]) => partner.log.accepted.map((e) => sent.get(`${code}:${e.label}`)!));
@@ -190,7 +190,7 @@ function lastAcceptedStates(accepted: MemberList[]): Map<string, MemberView> {
 }
 
 function storedStates(test: TestGateway): Map<string, MemberView> {
-  const rows = test.gateway.database.db.prepare('SELECT administration, member_id, member FROM members').all() as { administration: string; member_id: string; member: string }[];
+  const rows = embeddedDb(test.gateway).prepare('SELECT administration, member_id, member FROM members').all() as { administration: string; member_id: string; member: string }[];
   return new Map(
     rows.map((row) => {
       const member = JSON.parse(row.member) as MemberView;

@@ -13,7 +13,7 @@ import { signCompact } from './jws.js';
 import { memberList, type Member, type MemberList } from './member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from './partner-keys.js';
 import { TcpProxy } from './tcp-proxy.js';
-import { removeTestFiles, startTestGateway, writeConfig, type TestGateway } from './test-gateway.js';
+import { removeTestFiles, startTestGateway, writeConfig, type TestGateway, embeddedDb } from './test-gateway.js';
 
 /** What one fault scenario did and what it measured; tests assert on it, the report prints it. */
 export interface ScenarioResult {
@@ -136,7 +136,7 @@ class ProxiedGateway {
   }
 
   async finish(name: string, tried: string, started: number, observed: Record<string, number | boolean>): Promise<ScenarioResult> {
-    const outbox = readOutbox(this.test.gateway.database.db);
+    const outbox = readOutbox(embeddedDb(this.test.gateway));
     const complete = await waitForDelivery(this.consumer, outbox.map((r) => r.eventId), this.drained);
     const audit = auditDelivery({ log: this.partner.log, outbox, arrivals: this.consumer.records });
     return { name, tried, log: this.partner.log, audit, observed: { ...observed, completeInTime: complete }, durationMs: Date.now() - started };

@@ -8,6 +8,7 @@ import type { Arrangement } from '../../src/domain/arrangement.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { TopologyNames } from '../../src/messaging/amqp-topology.js';
+import { SqliteGatewayStore } from '../../src/store/sqlite/sqlite-gateway-store.js';
 import { BROKER_URL, deleteTopology, uniqueTopology } from './broker.js';
 import { keySetFile, type PartnerSigningKey } from './partner-keys.js';
 
@@ -73,7 +74,7 @@ export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<Te
     relay: { pollIntervalMs: 100, retryDelayMs: 50, maxRetryDelayMs: 500 },
     ...setup.options,
   });
-  const db = gateway.database.db;
+  const db = embeddedDb(gateway);
   return {
     gateway,
     http: supertest(gateway.url),
@@ -93,6 +94,12 @@ export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<Te
 }
 
 /** Writes CONFIG_DIR as startTestGateway does (registry, admin keys, bootstrap partner keys), e.g. for a gateway process. */
+/** The embedded store's SQLite connection, for tests that look at or alter rows directly. */
+export function embeddedDb(gateway: Gateway): SqliteGatewayStore['database']['db'] {
+  if (!(gateway.store instanceof SqliteGatewayStore)) throw new Error('this test reads the embedded SQLite store directly');
+  return gateway.store.database.db;
+}
+
 export function writeConfig(configDir: string, setup: TestGatewaySetup): void {
   mkdirSync(path.join(configDir, 'partner-keys'), { recursive: true });
   const registry = JSON.parse(readFileSync(path.join(REPO_CONFIG, 'mras.json'), 'utf8')) as { arrangements: Arrangement[] };

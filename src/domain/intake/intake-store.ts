@@ -44,14 +44,23 @@ export interface OutboxRecord {
   body: string;
 }
 
-/** Everything one accepted message writes, committed together or not at all (ICD 1, rule 9). */
+/**
+ * One batch of what an accepted message writes: members as they are now (their `json` is what is
+ * stored), members removed, and the records for the outbox. A message writes any number of batches
+ * inside its transaction (a large list in pieces), then `accept`s; all of it commits together or not
+ * at all (ICD 1, rule 9).
+ */
+export interface MemberWrites {
+  upserts: readonly SerializedMember[];
+  removals: readonly string[];
+  /** In the order they are to be published. */
+  records: readonly OutboxRecord[];
+}
+
+/** What ends an accepted message's transaction: the message itself and the administration's order. */
 export interface Acceptance {
   message: AcceptedMessage;
   cursor: AdministrationCursor;
-  /** Members to store as they are now (their `json` is what is stored). */
-  upserts: SerializedMember[];
-  removals: string[];
-  records: OutboxRecord[];
   /** The administration's snapshot mark: set it, clear it (null), or leave it as it is (absent). */
   snapshotMark?: SnapshotMark | null;
 }
@@ -72,16 +81,19 @@ export interface IntakeTransaction {
   fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>>;
   loadMembers(administration: string, memberIds: readonly string[]): Promise<Map<string, StoredMember>>;
   snapshotMark(administration: string): Promise<SnapshotMark | undefined>;
+  /** Writes one batch of members and records (see MemberWrites); call as often as needed, then `accept`. */
+  write(writes: MemberWrites): Promise<void>;
   accept(acceptance: Acceptance): Promise<void>;
 }
 
 /**
- * The intake's port to durable storage. `intake` runs `work` as one serializable transaction: it
- * commits when `work` resolves and rolls back when it throws. Concurrent submissions of one
- * administration therefore see each other's effects in some order, never interleaved.
+ * The intake's port to durable storage. `intake` runs `work` as one transaction for one
+ * administration: it commits when `work` resolves (and resolves only once the commit is durable) and
+ * rolls back when it throws. Transactions of one administration run one after the other, never
+ * interleaved, on every gateway instance sharing the store; other administrations' may run beside it.
  */
 export interface IntakeStore {
-  intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T>;
+  intake<T>(administration: string, work: (tx: IntakeTransaction) => Promise<T>): Promise<T>;
   /**
    * The administration's snapshot mark and its receipt, if its members text is `membersLength`
    * characters long (most submissions are not repeats; this keeps them from loading a receipt). Read

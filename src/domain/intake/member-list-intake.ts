@@ -11,7 +11,8 @@ import type { JwsSerialization } from '../signature/jws-envelope.js';
 import type { MemberListVerifier, VerifiedSubmission } from '../signature/member-list-verifier.js';
 import type { AdministrationAdmission } from './administration-admission.js';
 import type { Warning } from '../member/member-cross-checks.js';
-import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
+import type { SerializedMember } from '../member/member-fingerprint.js';
+import type { AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
 import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
 import { checkPayload, parseEnvelope, parsePayload, type CheckedPayload } from './payload-decoding.js';
 import { sha256Base64url, type Receipt, type ReceiptCounts, type ReceiptDigests, type ReceiptSigner } from './receipt.js';
@@ -53,7 +54,7 @@ export interface IntakeResult {
 interface MessageChanges {
   counts: ReceiptCounts;
   warnings: Warning[];
-  upserts: Acceptance['upserts'];
+  upserts: SerializedMember[];
   removals: string[];
   records: OutboxRecord[];
   snapshotMark?: SnapshotMark | null;
@@ -115,7 +116,7 @@ export class MemberListIntake {
       if (repeat) {
         this.checkIssuedAt(list.issuedAt, receivedAt);
         try {
-          result = await this.deps.store.intake((tx) => this.apply(tx, list, submission, () => this.repeatChanges(tx, repeat)));
+          result = await this.deps.store.intake(list.administration, (tx) => this.apply(tx, list, submission, () => this.repeatChanges(tx, repeat)));
         } catch (error) {
           if (!(error instanceof RepeatOutdated)) throw error;
         }
@@ -125,7 +126,7 @@ export class MemberListIntake {
         const prepared = prepareMembers(full, arrangement, receivedAt);
         this.checkIssuedAt(full.issuedAt, receivedAt);
         const mark = full.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement, full.messageId, source.receivedAt) : null;
-        result = await this.deps.store.intake((tx) => this.apply(tx, full, submission, () => this.planned(tx, full, prepared, source, arrangement, mark)));
+        result = await this.deps.store.intake(full.administration, (tx) => this.apply(tx, full, submission, () => this.planned(tx, full, prepared, source, arrangement, mark)));
       }
       if (result.status === 202 && result.summary.records > 0) this.deps.onRecordsQueued?.();
       return result;
@@ -242,15 +243,13 @@ export class MemberListIntake {
       kid: source.kid,
       receipt,
     };
+    await writeInBatches(tx, upserts, removals, records);
     await tx.accept({
       message,
       cursor: {
         lastSequence: list.sequence !== undefined ? Math.max(list.sequence, cursor.lastSequence ?? 0) : cursor.lastSequence,
         lastSnapshotIssuedAt: list.kind === 'snapshot' ? list.issuedAt : cursor.lastSnapshotIssuedAt,
       },
-      upserts,
-      removals,
-      records,
       ...(snapshotMark !== undefined ? { snapshotMark } : {}),
     });
     return { status: 202, receipt, summary: { ...summary, records: records.length } };
@@ -306,7 +305,7 @@ export class MemberListIntake {
 
     const counts: ReceiptCounts = { members: list.members.length, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: plan.unchanged, notRecognized: prepared.notRecognized };
     const records: OutboxRecord[] = [];
-    const upserts: Acceptance['upserts'] = [];
+    const upserts: SerializedMember[] = [];
     const removals: string[] = [];
     const serialize = recordSerializer(arrangement, source);
     for (const change of plan.changes) {
@@ -359,6 +358,18 @@ export class MemberListIntake {
  * unsigned part and sent it first). A message stored before payload digests were kept is judged by
  * its body, as it was then.
  */
+/** Members and records per write: large enough for few round trips, small enough to bound each statement. */
+const WRITE_BATCH = 2000;
+
+/** Writes a message's changes in batches of WRITE_BATCH members and records, in order. */
+async function writeInBatches(tx: IntakeTransaction, upserts: readonly SerializedMember[], removals: readonly string[], records: readonly OutboxRecord[]): Promise<void> {
+  const most = Math.max(upserts.length, removals.length, records.length);
+  for (let start = 0; start < most; start += WRITE_BATCH) {
+    const end = start + WRITE_BATCH;
+    await tx.write({ upserts: upserts.slice(start, end), removals: removals.slice(start, end), records: records.slice(start, end) });
+  }
+}
+
 function isReplay(earlier: AcceptedMessage, digests: ReceiptDigests): boolean {
   return earlier.payloadDigest !== null ? earlier.payloadDigest === digests.payloadDigest : earlier.digest === digests.digest;
 }

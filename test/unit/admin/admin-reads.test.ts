@@ -8,8 +8,8 @@ import { PartnerKeyAdmin } from '../../../src/admin/partner-key-admin.js';
 import { ArrangementRegistry } from '../../../src/domain/arrangement.js';
 import { systemClock } from '../../../src/domain/clock.js';
 import { createLogger } from '../../../src/logging/logger.js';
-import { SqliteAdminStore } from '../../../src/store/sqlite-admin-store.js';
-import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
+import { SqliteAdminStore } from '../../../src/store/sqlite/sqlite-admin-store.js';
+import { SqliteDatabase } from '../../../src/store/sqlite/sqlite-database.js';
 import { temporaryDirectories } from '../../support/temp-dirs.js';
 
 const temporaryDirectory = temporaryDirectories('admin-reads-');

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteAdminTokenLedger } from '../../../src/store/sqlite-admin-token-ledger.js';
-import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
+import { SqliteAdminTokenLedger } from '../../../src/store/sqlite/sqlite-admin-token-ledger.js';
+import { SqliteDatabase } from '../../../src/store/sqlite/sqlite-database.js';
 
 describe('SqliteAdminTokenLedger', () => {
   const opened: { dir: string; database: SqliteDatabase }[] = [];

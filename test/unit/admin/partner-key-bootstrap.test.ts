@@ -10,9 +10,9 @@ import { importBootstrapPartnerKeys } from '../../../src/config/partner-key-boot
 import { ArrangementRegistry, type Arrangement } from '../../../src/domain/arrangement.js';
 import { systemClock } from '../../../src/domain/clock.js';
 import { createLogger } from '../../../src/logging/logger.js';
-import { SqliteAdminStore } from '../../../src/store/sqlite-admin-store.js';
-import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
-import { SqlitePartnerKeyStore } from '../../../src/store/sqlite-partner-key-store.js';
+import { SqliteAdminStore } from '../../../src/store/sqlite/sqlite-admin-store.js';
+import { SqliteDatabase } from '../../../src/store/sqlite/sqlite-database.js';
+import { SqlitePartnerKeyStore } from '../../../src/store/sqlite/sqlite-partner-key-store.js';
 import { temporaryDirectories } from '../../support/temp-dirs.js';
 import { weakKeyCases } from '../../support/weak-keys.js';
 

@@ -9,10 +9,10 @@ import type { IntakeStore, IntakeTransaction } from '../../../src/domain/intake/
 import { MemberListIntake, type IntakeResult } from '../../../src/domain/intake/member-list-intake.js';
 import type { JwsSerialization } from '../../../src/domain/signature/jws-envelope.js';
 import { MemberListVerifier } from '../../../src/domain/signature/member-list-verifier.js';
-import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
-import { SqliteIntakeStore } from '../../../src/store/sqlite-intake-store.js';
-import { SqliteOutboxStore } from '../../../src/store/sqlite-outbox-store.js';
-import { SqlitePartnerKeyStore } from '../../../src/store/sqlite-partner-key-store.js';
+import { SqliteDatabase } from '../../../src/store/sqlite/sqlite-database.js';
+import { SqliteIntakeStore } from '../../../src/store/sqlite/sqlite-intake-store.js';
+import { SqliteOutboxStore } from '../../../src/store/sqlite/sqlite-outbox-store.js';
+import { SqlitePartnerKeyStore } from '../../../src/store/sqlite/sqlite-partner-key-store.js';
 import { schemaErrors, validators } from '../../../src/validation/json-schemas.js';
 import { signCompact, signFlattened, signGeneral } from '../../support/jws.js';
 import { euMember, memberList, type MemberList } from '../../support/member-lists.js';
@@ -47,12 +47,12 @@ class HookedStore implements IntakeStore {
     return this.inner.markedSnapshot(administration, membersLength);
   }
 
-  intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
+  intake<T>(administration: string, work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
     const hook = this.beforeNextTransaction;
     this.beforeNextTransaction = undefined;
     hook?.();
     this.transactions++;
-    return this.inner.intake(work);
+    return this.inner.intake(administration, work);
   }
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMraRegistry } from '../../../src/config/mra-registry-file.js';
 import { ArrangementRegistry } from '../../../src/domain/arrangement.js';
-import type { Acceptance, AcceptedMessage, IntakeStore, IntakeTransaction } from '../../../src/domain/intake/intake-store.js';
+import type { Acceptance, MemberWrites, AcceptedMessage, IntakeStore, IntakeTransaction } from '../../../src/domain/intake/intake-store.js';
 import { MemberListIntake } from '../../../src/domain/intake/member-list-intake.js';
 import { membersDigest, repeatOutcome, rulesDigest, type MarkedSnapshot, type SnapshotMark } from '../../../src/domain/intake/snapshot-repeat.js';
 import { schemaErrors, validators } from '../../../src/validation/json-schemas.js';
@@ -16,6 +16,7 @@ const signingKey = await createPartnerKey('EU');
 /** A store holding one administration's state in memory; `markInside` is what the transaction sees. */
 class MemoryIntakeStore implements IntakeStore {
   readonly accepted: Acceptance[] = [];
+  readonly written: MemberWrites[] = [];
   fullPathRuns = 0;
   constructor(
     private readonly markOutside: MarkedSnapshot | undefined,
@@ -25,7 +26,7 @@ class MemoryIntakeStore implements IntakeStore {
   async markedSnapshot(_administration: string, membersLength: number) {
     return this.markOutside?.mark.membersLength === membersLength ? this.markOutside : undefined;
   }
-  async intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
+  async intake<T>(_administration: string, work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
     const tx: IntakeTransaction = {
       partnerKey: async (administration, kid) => ({ administration, kid, jwk: signingKey.publicJwk, notBefore: null, notAfter: null, revokedAt: null, revocationReason: null, addedAt: new Date(0) }),
       arrangementStatus: async () => undefined,
@@ -37,6 +38,7 @@ class MemoryIntakeStore implements IntakeStore {
       },
       loadMembers: async () => new Map(),
       snapshotMark: async () => this.markInside,
+      write: async (writes) => void this.written.push(writes),
       accept: async (acceptance) => void this.accepted.push(acceptance),
     };
     return work(tx);
@@ -89,7 +91,7 @@ describe('repeated snapshots', () => {
     const full = await intakeWith(moved, payload).submit(Buffer.from('x'), 'compact');
     expect(moved.fullPathRuns).toBe(1);
     expect(full.receipt.counts).toMatchObject({ members: 1, added: 1 });
-    expect(moved.accepted[0]!.records).toHaveLength(1);
+    expect(moved.written.flatMap((w) => w.records)).toHaveLength(1);
     expect(moved.accepted[0]!.snapshotMark).toMatchObject({ membersDigest: mark.membersDigest, messageId: (JSON.parse(payload) as { messageId: string }).messageId });
   });
 

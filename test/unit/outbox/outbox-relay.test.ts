@@ -17,6 +17,9 @@ class MemoryOutbox implements OutboxStore {
   ) {
     this.publishedThrough = publishedThrough;
   }
+  async begin() {
+    return this.publishedThrough;
+  }
   async pending(afterSeq: number, limit: number) {
     const found = this.records.filter((r) => r.seq > afterSeq).slice(0, limit);
     this.readFromStore += found.length;

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { temporaryDirectories } from '../../support/temp-dirs.js';
-import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
+import { temporaryDirectories } from '../../../support/temp-dirs.js';
+import { SqliteDatabase } from '../../../../src/store/sqlite/sqlite-database.js';
 
 const dataDir = temporaryDirectories('sqlite-database-');
 

@@ -1,9 +1,10 @@
 import type { Statement } from 'better-sqlite3';
-import type { AdminStore, AdminTransaction, ArrangementStatusChange, AuditDraft, AuditEntry } from '../admin/admin-store.js';
-import type { PartnerKey } from '../domain/partner-key.js';
+import type { AdminStore, AdminTransaction, ArrangementStatusChange, AuditDraft, AuditEntry } from '../../admin/admin-store.js';
+import type { PartnerKey } from '../../domain/partner-key.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { toPartnerKey, type KeyRow } from './sqlite-partner-key-store.js';
-import { toStoredKey, type ReceiptKeyRow, type StoredReceiptKey } from './sqlite-receipt-key-store.js';
+import type { StoredReceiptKey } from '../../receipts/receipt-key-store.js';
+import { toStoredKey, type ReceiptKeyRow } from './sqlite-receipt-key-store.js';
 
 interface StatusRow {
   administration: string;

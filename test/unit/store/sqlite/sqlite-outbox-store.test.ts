@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { temporaryDirectories } from '../../support/temp-dirs.js';
-import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
-import { migrations } from '../../../src/store/sqlite-migrations.js';
-import { SqliteOutboxStore } from '../../../src/store/sqlite-outbox-store.js';
+import { temporaryDirectories } from '../../../support/temp-dirs.js';
+import { SqliteDatabase } from '../../../../src/store/sqlite/sqlite-database.js';
+import { migrations } from '../../../../src/store/sqlite/sqlite-migrations.js';
+import { SqliteOutboxStore } from '../../../../src/store/sqlite/sqlite-outbox-store.js';
 
 const dataDir = temporaryDirectories('outbox-store-');
 
@@ -34,8 +34,8 @@ describe('SQLite outbox store', () => {
 
     const database = SqliteDatabase.open(dir);
     const outbox = new SqliteOutboxStore(database);
-    expect(outbox.publishedThrough).toBe(3);
-    expect((await outbox.pending(outbox.publishedThrough, 10)).map((r) => r.seq)).toEqual([4, 5]);
+    expect(await outbox.begin()).toBe(3);
+    expect((await outbox.pending(await outbox.begin(), 10)).map((r) => r.seq)).toEqual([4, 5]);
     await database.close();
   });
 
@@ -53,8 +53,8 @@ describe('SQLite outbox store', () => {
 
     database = SqliteDatabase.open(dir);
     outbox = new SqliteOutboxStore(database);
-    expect(outbox.publishedThrough).toBe(2);
-    expect((await outbox.pending(outbox.publishedThrough, 10)).map((r) => r.seq)).toEqual([3]);
+    expect(await outbox.begin()).toBe(2);
+    expect((await outbox.pending(await outbox.begin(), 10)).map((r) => r.seq)).toEqual([3]);
     await outbox.markPublishedThrough(3);
     expect(await outbox.backlog()).toEqual({ count: 0, oldestCreatedAt: null });
     await database.close();

@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AcceptedMessage } from '../../../src/domain/intake/intake-store.js';
-import { SqliteDatabase } from '../../../src/store/sqlite-database.js';
-import { SqliteIntakeStore } from '../../../src/store/sqlite-intake-store.js';
-import { migrations } from '../../../src/store/sqlite-migrations.js';
-import { SqliteOutboxStore } from '../../../src/store/sqlite-outbox-store.js';
-import { temporaryDirectories } from '../../support/temp-dirs.js';
+import type { AcceptedMessage } from '../../../../src/domain/intake/intake-store.js';
+import { SqliteDatabase } from '../../../../src/store/sqlite/sqlite-database.js';
+import { SqliteIntakeStore } from '../../../../src/store/sqlite/sqlite-intake-store.js';
+import { migrations } from '../../../../src/store/sqlite/sqlite-migrations.js';
+import { SqliteOutboxStore } from '../../../../src/store/sqlite/sqlite-outbox-store.js';
+import { temporaryDirectories } from '../../../support/temp-dirs.js';
 
 const dataDir = temporaryDirectories('intake-store-');
 
@@ -42,11 +42,11 @@ describe('SQLite intake store', () => {
     old.close();
 
     const { database, store } = storeAt(dir);
-    const found = await store.intake((tx) => tx.findMessage('EU', 'm1'));
+    const found = await store.intake('EU', (tx) => tx.findMessage('EU', 'm1'));
     expect(found).toMatchObject({ messageId: 'm1', digest: 'body-digest', payloadDigest: null, receipt });
     // Expand only: what an older gateway writes still works on the migrated table.
     database.db.prepare(INSERT_WITHOUT_PAYLOAD_DIGEST).run('m2', JSON.stringify({ ...receipt, messageId: 'm2' }));
-    expect(await store.intake((tx) => tx.findMessage('EU', 'm2'))).toMatchObject({ payloadDigest: null });
+    expect(await store.intake('EU', (tx) => tx.findMessage('EU', 'm2'))).toMatchObject({ payloadDigest: null });
     await database.close();
   });
 
@@ -64,8 +64,8 @@ describe('SQLite intake store', () => {
       kid: 'k',
       receipt,
     };
-    await store.intake((tx) => tx.accept({ message, cursor: { lastSequence: 3, lastSnapshotIssuedAt: null }, upserts: [], removals: [], records: [] }));
-    expect(await store.intake((tx) => tx.findMessage('EU', 'm1'))).toEqual(message);
+    await store.intake('EU', (tx) => tx.accept({ message, cursor: { lastSequence: 3, lastSnapshotIssuedAt: null } }));
+    expect(await store.intake('EU', (tx) => tx.findMessage('EU', 'm1'))).toEqual(message);
     await database.close();
   });
 
@@ -76,7 +76,7 @@ describe('SQLite intake store', () => {
     db.prepare("INSERT INTO partner_keys (administration, kid, jwk, not_before, not_after, revoked_at, revocation_reason, added_at) VALUES ('JP', 'k1', '{\"kty\":\"OKP\"}', NULL, NULL, NULL, NULL, 1000)").run();
     db.prepare("INSERT INTO arrangement_status (administration, status, reason, changed_at, changed_by) VALUES ('EU', 'suspended', 'review', 1, '{}')").run();
 
-    const seen = await store.intake(async (tx) => ({
+    const seen = await store.intake('EU', async (tx) => ({
       eu: await tx.partnerKey('EU', 'k1'),
       jp: await tx.partnerKey('JP', 'k1'),
       none: await tx.partnerKey('EU', 'k2'),

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { OutboxBacklog, OutboxStore, PendingRecord } from '../outbox/outbox-ports.js';
+import type { OutboxBacklog, OutboxStore, PendingRecord } from '../../outbox/outbox-ports.js';
 import { OutboxWatermark } from './outbox-watermark.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -48,8 +48,9 @@ export class SqliteOutboxStore implements OutboxStore {
     this.pruneStatement = db.prepare('DELETE FROM outbox WHERE seq <= ? AND seq < ?');
   }
 
-  get publishedThrough(): number {
-    return this.confirmedThrough;
+  /** One process owns an embedded store, so its relay is the only one: it starts where the cursor is. */
+  begin(): Promise<number> {
+    return Promise.resolve(this.confirmedThrough);
   }
 
   pending(afterSeq: number, limit: number): Promise<PendingRecord[]> {

@@ -1,4 +1,4 @@
-import type { AdminTokenLedger } from '../admin/admin-store.js';
+import type { AdminTokenLedger } from '../../admin/admin-store.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
-import type { PartnerKey, PartnerKeyDirectory } from '../domain/partner-key.js';
+import type { PartnerKey } from '../../domain/partner-key.js';
+import type { PartnerKeyStore } from '../gateway-store.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 /** A partner_keys row (times in ms since the epoch). */
@@ -14,8 +15,8 @@ export interface KeyRow {
   added_at: number;
 }
 
-/** Partner signing keys, per administration, with their validity windows. */
-export class SqlitePartnerKeyStore implements PartnerKeyDirectory {
+/** Partner signing keys on SQLite. */
+export class SqlitePartnerKeyStore implements PartnerKeyStore {
   /** Prepared once: every submission looks its key up. */
   private readonly byKid;
 

@@ -1,10 +1,10 @@
 import type { Statement } from 'better-sqlite3';
-import type { ArrangementStatus } from '../domain/arrangement.js';
-import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction } from '../domain/intake/intake-store.js';
-import type { MarkedSnapshot, SnapshotMark } from '../domain/intake/snapshot-repeat.js';
-import type { StoredMember } from '../domain/member/change-plan.js';
-import type { NormalizedMember } from '../domain/member/normalized-member.js';
-import type { PendingRecord } from '../outbox/outbox-ports.js';
+import type { ArrangementStatus } from '../../domain/arrangement.js';
+import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, MemberWrites } from '../../domain/intake/intake-store.js';
+import type { MarkedSnapshot, SnapshotMark } from '../../domain/intake/snapshot-repeat.js';
+import type { StoredMember } from '../../domain/member/change-plan.js';
+import type { NormalizedMember } from '../../domain/member/normalized-member.js';
+import type { PendingRecord } from '../../outbox/outbox-ports.js';
 import type { OutboxWatermark } from './outbox-watermark.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { toPartnerKey, type KeyRow } from './sqlite-partner-key-store.js';
@@ -46,6 +46,8 @@ export class SqliteIntakeStore implements IntakeStore {
 
   /** The records written by the transaction now running, with their outbox positions. */
   private written: PendingRecord[] = [];
+  /** The administration whose transaction is running. */
+  private administration = '';
 
   /**
    * `onRecordsDurable` is told of the records of each commit once it is durable (the relay publishes
@@ -96,10 +98,12 @@ export class SqliteIntakeStore implements IntakeStore {
     };
   }
 
-  async intake<T>(work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
+  /** One writer at a time for every administration: SQLite has one write transaction at a time anyway. */
+  async intake<T>(administration: string, work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
     let written: PendingRecord[] = [];
     const result = await this.database.transaction(async () => {
       this.written = [];
+      this.administration = administration;
       try {
         return await work(this.transaction);
       } finally {
@@ -161,23 +165,24 @@ export class SqliteIntakeStore implements IntakeStore {
       return result;
     },
     snapshotMark: async (administration) => this.statements.snapshotMark.get(administration) as SnapshotMark | undefined,
+    write: async (writes: MemberWrites) => {
+      const administration = this.administration;
+      for (const { member, fingerprint, json } of writes.upserts) this.statements.upsertMember.run(administration, member.memberId, fingerprint, json);
+      for (const memberId of writes.removals) this.statements.deleteMember.run(administration, memberId);
+      const now = Date.now();
+      for (const r of writes.records) {
+        const seq = Number(this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now).lastInsertRowid);
+        this.written.push({ ...r, seq });
+      }
+    },
     accept: async (acceptance: Acceptance) => {
       const { message, cursor } = acceptance;
       const administration = message.administration;
       this.statements.insertMessage.run({ ...message, receipt: JSON.stringify(message.receipt) });
       this.statements.upsertCursor.run(administration, cursor.lastSequence, cursor.lastSnapshotIssuedAt);
-      for (const { member, fingerprint, json } of acceptance.upserts) {
-        this.statements.upsertMember.run(administration, member.memberId, fingerprint, json);
-      }
-      for (const memberId of acceptance.removals) this.statements.deleteMember.run(administration, memberId);
       const mark = acceptance.snapshotMark;
       if (mark === null) this.statements.deleteSnapshotMark.run(administration);
       else if (mark) this.statements.upsertSnapshotMark.run(administration, mark.messageId, mark.membersDigest, mark.membersLength, mark.rulesDigest, mark.receivedAt);
-      const now = Date.now();
-      for (const r of acceptance.records) {
-        const seq = Number(this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now).lastInsertRowid);
-        this.written.push({ ...r, seq });
-      }
     },
   };
 }

@@ -1,13 +1,6 @@
 import type { JWK } from 'jose';
+import type { ReceiptKeyStore, StoredReceiptKey } from '../../receipts/receipt-key-store.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-
-export interface StoredReceiptKey {
-  kid: string;
-  privateJwk: JWK;
-  publicJwk: JWK;
-  createdAt: Date;
-  retiredAt: Date | null;
-}
 
 /** A receipt_keys row (times in ms since the epoch). */
 export interface ReceiptKeyRow {
@@ -18,8 +11,8 @@ export interface ReceiptKeyRow {
   retired_at: number | null;
 }
 
-/** The gateway's own receipt-signing keys. The newest unretired key signs; all unretired keys verify. */
-export class SqliteReceiptKeyStore {
+/** The receipt keys on SQLite. */
+export class SqliteReceiptKeyStore implements ReceiptKeyStore {
   constructor(private readonly database: SqliteDatabase) {}
 
   unretired(): Promise<StoredReceiptKey[]> {
@@ -28,7 +21,6 @@ export class SqliteReceiptKeyStore {
     );
   }
 
-  /** Durable before it resolves: a receipt signed with a key the store then lost could never be verified. */
   add(key: StoredReceiptKey): Promise<void> {
     return this.database.transaction(async () => {
       this.database.db
