@@ -11,7 +11,6 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { rateLimitedAdmission } from './domain/intake/administration-admission.js';
 import { MemberListIntake } from './domain/intake/member-list-intake.js';
 import { MemberListVerifier } from './domain/signature/member-list-verifier.js';
-import { TokenBuckets } from './domain/token-bucket.js';
 import { createApp } from './http/app.js';
 import { BodyMemoryBudget } from './http/body-memory-budget.js';
 import { answerClientErrors, logDroppedConnections } from './http/client-errors.js';
@@ -19,9 +18,16 @@ import { BUSY_RETRY_AFTER_SECONDS, LARGE_SUBMISSION_BYTES, SubmissionSlots } fro
 import { createLogger } from './logging/logger.js';
 import { AmqpRecordPublisher } from './messaging/amqp-record-publisher.js';
 import { GatewayMetrics } from './operations/gateway-metrics.js';
+import { configDigest } from './operations/config-digest.js';
+import { InstanceHeartbeat } from './operations/instance-heartbeat.js';
 import { reportStoredPartnerKeys } from './operations/stored-partner-keys.js';
-import { OutboxRelay, type RelayOptions } from './outbox/outbox-relay.js';
+import type { RelayOptions } from './outbox/outbox-relay.js';
+import { RelayLeadership } from './outbox/relay-leadership.js';
+import { ArrangementAdmin } from './admin/arrangement-admin.js';
 import { ReceiptKeys } from './receipts/receipt-keys.js';
+import { loadKeyEncryptionKey } from './receipts/key-encryption-key.js';
+import { ReceiptKeySealer } from './receipts/receipt-key-sealing.js';
+import { sealReceiptKeysAtRest } from './receipts/receipt-keys-at-rest.js';
 import type { OutboxStore } from './outbox/outbox-ports.js';
 import type { GatewayStore, PartnerKeyStore } from './store/gateway-store.js';
 import { openStore } from './store/open-store.js';
@@ -41,7 +47,7 @@ export interface Gateway {
   outbox: OutboxStore;
   partnerKeys: PartnerKeyStore;
   publisher: AmqpRecordPublisher;
-  relay: OutboxRelay;
+  relay: RelayLeadership;
   close(): Promise<void>;
 }
 
@@ -53,12 +59,19 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const arrangements = new ArrangementRegistry(loadMraRegistry(config.configDir));
+  const digest = configDigest(config.configDir);
   const store = await openStore(config, logger);
+  // On the store's list of instances with its configuration digest; another instance's differing one is logged.
+  const heartbeat = new InstanceHeartbeat(store.instances, { configDigest: digest, gatewayVersion, startedAt: new Date() }, logger, config.instanceHeartbeatMs);
   try {
+    heartbeat.start();
     const { partnerKeys, outbox } = store;
     const receiptKeys = await store.exclusively(async () => {
       await importBootstrapPartnerKeys(config.configDir, arrangements, partnerKeys, config.jwsAlgorithms, logger);
-      return ReceiptKeys.load(store.receiptKeys);
+      // Receipt private keys are sealed at rest under the key-encryption key; keys an earlier version stored in plaintext are sealed first.
+      const receiptKeySealer = new ReceiptKeySealer(loadKeyEncryptionKey(config, logger));
+      await sealReceiptKeysAtRest(store.admin, receiptKeySealer, logger);
+      return ReceiptKeys.load(store.receiptKeys, receiptKeySealer);
     });
     await reportStoredPartnerKeys(partnerKeys, clock.now(), logger);
     const admin = await startAdministration({
@@ -72,16 +85,24 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       logger,
     });
 
-    logger.info('connecting to the broker', { amqpUrl: redactedAmqpUrl(config.amqpUrl), exchange: config.topology.exchange });
-    const publisher = await AmqpRecordPublisher.start(config.amqpUrl, config.topology, logger, redactedAmqpUrl(config.amqpUrl));
-    const metrics = new GatewayMetrics({ outbox, broker: publisher, partnerKeys, administrations: () => arrangements.all().map((a) => a.code) });
-    const relay = new OutboxRelay(outbox, publisher, logger, options.relay, metrics.recordConfirmed);
+    const brokerNodes = config.amqpUrls.map((url) => ({ url, endpoint: redactedAmqpUrl(url) }));
+    logger.info('connecting to the broker', { amqpUrl: brokerNodes.map((node) => node.endpoint).join(','), exchange: config.topology.exchange });
+    const publisher = await AmqpRecordPublisher.start(brokerNodes, config.topology, logger);
+    const metrics = new GatewayMetrics({ outbox, broker: publisher, partnerKeys, administrations: () => arrangements.all().map((a) => a.code), config: { digest, mismatches: () => heartbeat.mismatches } });
+    // Exactly one instance on a shared store publishes; this one does while it holds the relay lease.
+    const relay = new RelayLeadership(store.relayLease, { store: outbox, publisher, logger, ...(options.relay ? { options: options.relay } : {}), onConfirmed: metrics.recordConfirmed });
     relay.start();
+    // Changes made through other instances (statuses, receipt keys) reach this one's caches.
+    store.sharedState.onChange(async () => {
+      await ArrangementAdmin.applyStoredStatuses(arrangements, store.admin);
+      await receiptKeys.reload();
+    });
+    await store.sharedState.start();
 
     const { perAdministrationPerMinute, perClientPerMinute } = config.rateLimits;
     const intake = new MemberListIntake({
       verifier: new MemberListVerifier(partnerKeys, clock, config.jwsAlgorithms),
-      ...(perAdministrationPerMinute > 0 ? { admit: rateLimitedAdmission(new TokenBuckets({ perMinute: perAdministrationPerMinute }), clock) } : {}),
+      ...(perAdministrationPerMinute > 0 ? { admit: rateLimitedAdmission(store.administrationLimiter(perAdministrationPerMinute, clock)) } : {}),
       validatePayload: (payload) => schemaErrors(validators.memberList, payload),
       arrangements,
       store: store.intakeStore((records) => relay.offer(records)),
@@ -94,6 +115,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       },
       gatewayVersion,
       onRecordsQueued: relay.notify,
+      ensureCurrent: () => store.sharedState.ensureCurrent(),
     });
     let url = '';
     const app = createApp({
@@ -106,7 +128,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
         slots: new SubmissionSlots(config.bodyLimits.maxConcurrentLarge, LARGE_SUBMISSION_BYTES, BUSY_RETRY_AFTER_SECONDS),
       },
       admin,
-      operations: { metrics, readiness: { store, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds } },
+      operations: { metrics, readiness: { store, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds, config: { digest } } },
       limits: { perClientPerMinute, bodyIdleMs: config.timeouts.bodyIdleMs },
       clock,
       publicBaseUrl: () => config.publicBaseUrl ?? url,
@@ -129,7 +151,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
     });
     const address = server.address() as AddressInfo;
     url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
-    logger.info('gateway listening', { url, store: store.kind, arrangements: arrangements.all().length });
+    logger.info('gateway listening', { url, store: store.kind, arrangements: arrangements.all().length, instanceId: heartbeat.instanceId, configDigest: digest });
 
     let closed = false;
     return {
@@ -149,11 +171,13 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
         });
         await relay.stop();
         await publisher.close();
+        await heartbeat.stop();
         await store.close();
         logger.info('gateway stopped');
       },
     };
   } catch (error) {
+    await heartbeat.stop();
     await store.close();
     throw error;
   }

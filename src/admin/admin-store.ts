@@ -1,6 +1,7 @@
 import type { ArrangementStatus } from '../domain/arrangement.js';
 import type { PartnerKey } from '../domain/partner-key.js';
-import type { StoredReceiptKey } from '../receipts/receipt-key-store.js';
+import type { SealedPrivateKey } from '../receipts/receipt-key-sealing.js';
+import type { SealedReceiptKey, StoredReceiptKey } from '../receipts/receipt-key-store.js';
 
 /** Who did an admin action: the admin key (`kid`) and the person or system it names (`sub`). */
 export interface AdminActor {
@@ -66,8 +67,13 @@ export interface AdminTransaction {
   setArrangementStatus(change: ArrangementStatusChange): Promise<void>;
   /** Every receipt key, retired or not, newest first. */
   receiptKeys(): Promise<StoredReceiptKey[]>;
-  addReceiptKey(key: StoredReceiptKey): Promise<void>;
+  addReceiptKey(key: SealedReceiptKey): Promise<void>;
   retireReceiptKey(kid: string, at: Date): Promise<void>;
+  /**
+   * Replaces a receipt key's stored private key, and nothing else of it: only for sealing a key an
+   * earlier version stored in plaintext (receipts/receipt-keys-at-rest.ts), never to change the key.
+   */
+  replaceReceiptPrivateKey(kid: string, privateJwk: SealedPrivateKey): Promise<void>;
   appendAudit(draft: AuditDraft): Promise<AuditEntry>;
 }
 

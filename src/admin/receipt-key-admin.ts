@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { Clock } from '../domain/clock.js';
 import { GatewayError } from '../domain/gateway-error.js';
-import { generateReceiptKey, type ReceiptKeys } from '../receipts/receipt-keys.js';
+import type { ReceiptKeys } from '../receipts/receipt-keys.js';
 import type { StoredReceiptKey } from '../receipts/receipt-key-store.js';
 import type { AdminActor, AdminStore } from './admin-store.js';
 import type { AuditLog } from './audit-log.js';
@@ -44,7 +44,8 @@ export class ReceiptKeyAdmin {
   }
 
   async rotate(actor: AdminActor): Promise<ReceiptKeyList> {
-    const fresh = await generateReceiptKey(this.deps.clock.now());
+    // Sealed under the key-encryption key before it reaches the store.
+    const fresh = await this.deps.receiptKeys.newKey(this.deps.clock.now());
     const result = await this.deps.audit.change(actor, async (tx, at) => {
       const keys = await tx.receiptKeys();
       const previous = keys.find((k) => k.retiredAt === null);

@@ -4,11 +4,19 @@ import path from 'node:path';
 export interface AppConfig {
   port: number;
   host: string;
+  /** The broker nodes of AMQP_URL (comma-separated), in the order the publisher tries them. */
+  amqpUrls: string[];
+  /** The first of amqpUrls, for callers that talk to a single node. */
   amqpUrl: string;
   configDir: string;
   dataDir: string;
   /** The shared PostgreSQL store (DATABASE_URL); undefined: the embedded SQLite store in dataDir. */
   database: DatabaseConfig | undefined;
+  /**
+   * The key-encryption key that seals the receipt private keys in the store (receipts/key-encryption-key.ts
+   * reads it); undefined: neither setting, so DATA_DIR/receipt-key-encryption.key (embedded store only).
+   */
+  receiptKeyEncryption: ReceiptKeyEncryptionConfig | undefined;
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
   topology: { exchange: string; queue: string; deadLetterExchange: string; deadLetterQueue: string };
   /** What a member-list request may cost before its sender is known (see http/request-body.ts). */
@@ -35,13 +43,23 @@ export interface AppConfig {
   rateLimits: { perClientPerMinute: number; perAdministrationPerMinute: number };
   /** Slow clients: all headers within headersMs, the whole request within requestMs, no body byte for bodyIdleMs. */
   timeouts: { headersMs: number; requestMs: number; bodyIdleMs: number };
+  /** How often the instance reports itself and its configuration digest to the store (INSTANCE_HEARTBEAT_SECONDS). */
+  instanceHeartbeatMs: number;
 }
 
 export interface DatabaseConfig {
   url: string;
   /** Connections this instance keeps open at most (DATABASE_POOL_SIZE). */
   poolSize: number;
+  /**
+   * How long the relay lease lasts unrenewed (RELAY_LEASE_SECONDS): a relay whose instance died is
+   * taken over within about this long; it is renewed five times as often.
+   */
+  relayLeaseMs: number;
 }
+
+/** RECEIPT_KEY_ENCRYPTION_KEY_FILE (the file, read at start-up) or RECEIPT_KEY_ENCRYPTION_KEY (the key's 32 bytes). */
+export type ReceiptKeyEncryptionConfig = { file: string } | { key: Buffer };
 
 export class ConfigError extends Error {
   constructor(readonly field: string, message: string) {
@@ -63,13 +81,16 @@ type Env = Record<string, string | undefined>;
  * so an operator never runs a gateway that silently ignored a setting.
  */
 export function loadConfig(env: Env): AppConfig {
+  const amqpUrls = amqpUrlList(env);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: text(env, 'HOST', '0.0.0.0'),
-    amqpUrl: amqpUrl(env),
+    amqpUrls,
+    amqpUrl: amqpUrls[0]!,
     configDir: path.resolve(text(env, 'CONFIG_DIR', './config')),
     dataDir: path.resolve(text(env, 'DATA_DIR', './data')),
     database: database(env),
+    receiptKeyEncryption: receiptKeyEncryption(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     topology: {
       exchange: amqpName(env, 'AMQP_EXCHANGE', 'cbp.mra.members', false),
@@ -90,6 +111,7 @@ export function loadConfig(env: Env): AppConfig {
       perAdministrationPerMinute: integer(env, 'RATE_LIMIT_PER_ADMINISTRATION_PER_MINUTE', 120, 0, 1_000_000),
     },
     timeouts: timeouts(env),
+    instanceHeartbeatMs: integer(env, 'INSTANCE_HEARTBEAT_SECONDS', 10, 1, 300) * 1000,
   };
 }
 
@@ -160,16 +182,24 @@ function amqpName(env: Env, field: string, fallback: string, mayBeEmpty: boolean
   return value;
 }
 
-function amqpUrl(env: Env): string {
-  const value = text(env, 'AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError('AMQP_URL', 'is not a URL');
-  }
-  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw new ConfigError('AMQP_URL', `scheme must be amqp or amqps, not ${url.protocol}`);
-  return value;
+/**
+ * AMQP_URL names one broker node or several, comma-separated (a comma inside a URL must be written
+ * %2C). An error names the node by its position, since the value itself holds passwords.
+ */
+function amqpUrlList(env: Env): string[] {
+  const elements = text(env, 'AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672').split(',').map((element) => element.trim());
+  return elements.map((value, index) => {
+    const which = elements.length > 1 ? `node ${index + 1} ` : '';
+    if (value === '') throw new ConfigError('AMQP_URL', `${which || 'the URL '}is empty`);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError('AMQP_URL', `${which}is not a URL`);
+    }
+    if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw new ConfigError('AMQP_URL', `${which}scheme must be amqp or amqps, not ${url.protocol}`);
+    return value;
+  });
 }
 
 function database(env: Env): DatabaseConfig | undefined {
@@ -183,7 +213,26 @@ function database(env: Env): DatabaseConfig | undefined {
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError('DATABASE_URL', `scheme must be postgres or postgresql, not ${url.protocol}`);
   if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL', 'must name a database (postgres://host/<database>)');
-  return { url: value, poolSize: integer(env, 'DATABASE_POOL_SIZE', 5, 2, 100) };
+  return { url: value, poolSize: integer(env, 'DATABASE_POOL_SIZE', 5, 2, 100), relayLeaseMs: integer(env, 'RELAY_LEASE_SECONDS', 5, 1, 300) * 1000 };
+}
+
+function receiptKeyEncryption(env: Env): ReceiptKeyEncryptionConfig | undefined {
+  const file = env.RECEIPT_KEY_ENCRYPTION_KEY_FILE ?? '';
+  const key = env.RECEIPT_KEY_ENCRYPTION_KEY ?? '';
+  if (file !== '' && key !== '') throw new ConfigError('RECEIPT_KEY_ENCRYPTION_KEY', 'and RECEIPT_KEY_ENCRYPTION_KEY_FILE are both set: set one of them');
+  if (file !== '') return { file: path.resolve(file) };
+  if (key !== '') {
+    // Never quote the value: it is the key.
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(key)) throw new ConfigError('RECEIPT_KEY_ENCRYPTION_KEY', 'is not base64 (generate one with: openssl rand -base64 32)');
+    const bytes = Buffer.from(key, 'base64');
+    if (bytes.length !== 32) throw new ConfigError('RECEIPT_KEY_ENCRYPTION_KEY', `must be 32 bytes, base64, not ${bytes.length} bytes (generate one with: openssl rand -base64 32)`);
+    return { key: bytes };
+  }
+  // Every instance on a shared store must open the keys the others sealed: none may make up its own.
+  if ((env.DATABASE_URL ?? '') !== '') {
+    throw new ConfigError('RECEIPT_KEY_ENCRYPTION_KEY_FILE', 'or RECEIPT_KEY_ENCRYPTION_KEY is required with DATABASE_URL: every gateway instance on the shared store needs the same key-encryption key');
+  }
+  return undefined;
 }
 
 /** A database URL without its password, for logs. */
@@ -205,9 +254,14 @@ function algorithms(env: Env): string[] {
   return list;
 }
 
-/** The AMQP URL without its password, for logs. */
+/** The AMQP URL, or comma-separated list of them (as AMQP_URL may be), without any password, for logs. */
 export function redactedAmqpUrl(value: string): string {
-  const url = new URL(value);
-  if (url.password) url.password = '***';
-  return url.toString();
+  return value
+    .split(',')
+    .map((element) => {
+      const url = new URL(element.trim());
+      if (url.password) url.password = '***';
+      return url.toString();
+    })
+    .join(',');
 }

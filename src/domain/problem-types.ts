@@ -42,6 +42,7 @@ export const problemTypes = {
   'rate-limited': { status: 429, title: 'Too many requests; retry after the time in Retry-After' },
   'request-timeout': { status: 408, title: 'The request was not received in time' },
   'server-busy': { status: 503, title: 'The gateway is at its capacity for submissions; retry after the time in Retry-After' },
+  'store-unavailable': { status: 503, title: "The gateway's store is unavailable; nothing was stored; retry after the time in Retry-After" },
   // Generic HTTP
   'bad-request': { status: 400, title: 'The request is not well-formed HTTP or its URL cannot be decoded' },
   'headers-too-large': { status: 431, title: 'The request headers are too large' },

@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'winston';
 import { ConditionLog } from '../logging/condition-log.js';
@@ -6,6 +6,7 @@ import type { PendingRecord, RecordPublisher } from '../outbox/outbox-ports.js';
 import { declareTopology, type TopologyNames } from './amqp-topology.js';
 import { brokerFailureReason } from './broker-failure.js';
 import { recordProperties } from './record-message.js';
+import { RoundRobinConnection, type BrokerNode } from './round-robin-connection.js';
 
 /** How long a stop waits for the broker to acknowledge the close. */
 const CLOSE_TIMEOUT_MS = 2000;
@@ -26,59 +27,67 @@ export class UnroutableRecordError extends Error {
 }
 
 /**
- * Publishes records on a confirm channel of a connection that amqplib keeps recovering. The channel
- * and the topology are set up again after every reconnect (amqplib's `setup` hook); a channel that the
- * broker closed while the connection stayed up is reopened here.
+ * Publishes records on a confirm channel of a connection kept open to one of the broker nodes (see
+ * RoundRobinConnection). The channel and the topology are set up again after every reconnect; a
+ * channel that the broker closed while the connection stayed up is reopened here.
  */
 export class AmqpRecordPublisher extends EventEmitter implements RecordPublisher {
   private channel: ConfirmChannel | undefined;
   private model: ChannelModel | undefined;
+  /** The node of `model`. */
+  private node: BrokerNode | undefined;
   private readonly returned = new Set<string>();
   private closing = false;
   blocked = false;
-  /** Connection failures and recoveries, said at warn once and then at most once a minute. */
-  private readonly availability: ConditionLog;
+  /**
+   * Connection failures and recoveries of each node, said at warn once and then at most once a minute.
+   * One log per node: while the publisher goes round the nodes, one log for all would see the reason
+   * change at every attempt (refused here, a timeout there) and say each of them.
+   */
+  private readonly availability: Map<BrokerNode, ConditionLog>;
+  private connection: RoundRobinConnection | undefined;
 
   private constructor(
     private readonly exchange: string,
     private readonly logger: Logger,
-    /** The broker's URL without its password, for the log lines. */
-    private readonly endpoint: string,
+    private readonly nodes: readonly BrokerNode[],
   ) {
     super();
-    this.availability = new ConditionLog(logger, 'broker');
+    this.availability = new Map(nodes.map((node) => [node, new ConditionLog(logger, 'broker')]));
   }
 
   /**
    * Starts connecting in the background; the gateway serves intake whether or not the broker is up.
-   * `endpoint` names the broker in log lines: the URL without its password.
+   * `nodes` are the broker's nodes, tried in turn: the first that answers is used, and when its
+   * connection is lost the next one is tried.
    */
-  static async start(url: string, topology: TopologyNames, logger: Logger, endpoint: string): Promise<AmqpRecordPublisher> {
-    const publisher = new AmqpRecordPublisher(topology.exchange, logger, endpoint);
-    const connection = await amqp.connect(url, {
-      recovery: {
-        waitForConnect: false,
-        initialDelay: 200,
-        maxDelay: 5000,
-        maxRetries: Infinity,
-        setup: async (model: ChannelModel) => {
-          publisher.model = model;
-          try {
-            await publisher.openChannel(model, topology);
-          } catch (error) {
-            // The connection opened but the topology could not be declared (permissions, a queue or
-            // exchange that exists with other arguments): amqplib closes it and tries again.
-            throw new TopologyRefusedError(error);
-          }
-        },
+  static async start(nodes: readonly BrokerNode[], topology: TopologyNames, logger: Logger): Promise<AmqpRecordPublisher> {
+    const publisher = new AmqpRecordPublisher(topology.exchange, logger, nodes);
+    const connection = new RoundRobinConnection(nodes, {
+      setup: async (model, node) => {
+        publisher.model = model;
+        publisher.node = node;
+        publisher.watch(model);
+        logger.info('connected to a broker node', { endpoint: node.endpoint, ...publisher.position(node) });
+        try {
+          await publisher.openChannel(model, topology);
+        } catch (error) {
+          // The connection opened but the topology could not be declared (permissions, a queue or
+          // exchange that exists with other arguments): the connection is closed and tried again.
+          throw new TopologyRefusedError(error);
+        }
       },
+      attemptFailed: (error, node, next) => publisher.failed(error, node, next),
+      lost: (error, node, next) => {
+        publisher.model = undefined;
+        if (!publisher.closing) publisher.failed(error, node, next);
+      },
+      error: (error) => logger.debug('broker connection error', { error: error.message }),
     });
-    publisher.watch(connection);
     publisher.connection = connection;
+    connection.start();
     return publisher;
   }
-
-  private connection: RecoveringChannelModel | undefined;
 
   get connected(): boolean {
     return this.channel !== undefined;
@@ -153,24 +162,28 @@ export class AmqpRecordPublisher extends EventEmitter implements RecordPublisher
     await declareTopology(channel, topology);
     this.channel = channel;
     this.logger.info('broker channel ready', { exchange: topology.exchange });
-    this.availability.recovered({ endpoint: this.endpoint });
+    if (this.node) this.availability.get(this.node)?.recovered({ endpoint: this.node.endpoint });
     this.emit('connected');
   }
 
-  private watch(connection: RecoveringChannelModel): void {
-    const failed = (error: Error) => {
-      const reason = error instanceof TopologyRefusedError ? 'topology-refused' : brokerFailureReason(error);
-      this.availability.failed(reason, { endpoint: this.endpoint, error: error.message });
-    };
-    connection.on('disconnect', (error: Error) => {
-      this.model = undefined;
-      if (!this.closing) failed(error);
-    });
-    // Every attempt of amqplib's recovery while the broker stays unreachable: the condition log says
-    // the first one and any change of reason at once, the same again at most once a minute.
-    connection.on('connect-failed', failed);
-    connection.on('error', (error: Error) => this.logger.debug('broker connection error', { error: error.message }));
-    connection.on('blocked', (reason: string) => this.logger.warn('broker blocked the connection (it is short of memory or disk): publishing waits', { reason }));
-    connection.on('unblocked', () => this.logger.warn('broker unblocked the connection: publishing resumes'));
+  /**
+   * Every failed attempt while the node stays unreachable, and the loss of the node in use: its
+   * condition log says the first one and any change of reason at once, the same again at most once a
+   * minute. With several nodes the line also names the node tried next.
+   */
+  private failed(error: Error, node: BrokerNode, next: BrokerNode): void {
+    const reason = error instanceof TopologyRefusedError ? 'topology-refused' : brokerFailureReason(error);
+    const movingOn = this.nodes.length > 1 ? { ...this.position(node), next: next.endpoint } : {};
+    this.availability.get(node)?.failed(reason, { endpoint: node.endpoint, ...movingOn, error: error.message });
+  }
+
+  /** Which of several nodes `node` is, for the log lines; nothing when there is one. */
+  private position(node: BrokerNode): Record<string, number> {
+    return this.nodes.length > 1 ? { node: this.nodes.indexOf(node) + 1, nodes: this.nodes.length } : {};
+  }
+
+  private watch(model: ChannelModel): void {
+    model.on('blocked', (reason: string) => this.logger.warn('broker blocked the connection (it is short of memory or disk): publishing waits', { reason }));
+    model.on('unblocked', () => this.logger.warn('broker unblocked the connection: publishing resumes'));
   }
 }

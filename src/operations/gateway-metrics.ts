@@ -14,6 +14,8 @@ export interface MetricsSources {
   administrations: () => readonly string[];
   /** Wall-clock time; the outbox and key windows are in system time. */
   now?: () => Date;
+  /** The configuration digest (operations/config-digest.ts) and how many live other instances differ from it. */
+  config?: { digest: string; mismatches: () => number };
 }
 
 /** Change types counted per accepted message (the receipt's counts). */
@@ -129,6 +131,24 @@ export class GatewayMetrics {
       registers,
     });
     sources.broker.on('disconnected', () => disconnections.inc());
+    const config = sources.config;
+    if (config) {
+      // The digest is a hash of files, one value per process: a bounded label that says nothing of the contents.
+      new Gauge({
+        name: 'mra_config_info',
+        help: 'Always 1; its digest label is the SHA-256 of the CONFIG_DIR files that shape behaviour (mras.json, admin-keys.json, partner-keys/*.json). Instances on one store should all show the same.',
+        labelNames: ['digest'],
+        registers,
+      }).set({ digest: config.digest }, 1);
+      new Gauge({
+        name: 'mra_config_digest_mismatch',
+        help: 'Other live instances on the store whose configuration digest differs from this one\'s (as of the last heartbeat).',
+        registers,
+        collect() {
+          this.set(config.mismatches());
+        },
+      });
+    }
     // Both key gauges come from one read of all keys per scrape (one query, not one per administration).
     let keysInFlight: Promise<{ at: Date; byAdministration: [string, PartnerKey[]][] }> | undefined;
     const partnerKeys = () => {

@@ -12,6 +12,8 @@ export interface ReadinessReport {
     store: { writable: boolean };
     broker: { connected: boolean };
     outbox: { backlog: number | null; oldestAgeSeconds: number | null; maxAgeSeconds: number };
+    /** Which configuration this instance runs with (operations/config-digest.ts); information only, never a reason. */
+    config?: { digest: string };
   };
 }
 
@@ -22,6 +24,8 @@ export interface ReadinessSources {
   outbox: { backlog(): Promise<OutboxBacklog> };
   /** Oldest an unpublished record may be before the gateway counts as not ready. */
   maxBacklogAgeSeconds: number;
+  /** The configuration digest, shown so that operators can compare instances; it does not affect readiness. */
+  config?: { digest: string };
   /**
    * Wall-clock time in ms. The outbox stamps rows with the system clock, so this must be the system
    * clock too, not the intake's (movable) clock.
@@ -60,6 +64,7 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
       store: { writable },
       broker: { connected },
       outbox: { backlog: backlog?.count ?? null, oldestAgeSeconds, maxAgeSeconds: sources.maxBacklogAgeSeconds },
+      ...(sources.config ? { config: { digest: sources.config.digest } } : {}),
     },
   };
 }

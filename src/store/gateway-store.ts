@@ -3,6 +3,10 @@ import type { IntakeStore } from '../domain/intake/intake-store.js';
 import type { PartnerKey, PartnerKeyDirectory } from '../domain/partner-key.js';
 import type { OutboxStore, PendingRecord } from '../outbox/outbox-ports.js';
 import type { ReceiptKeyStore } from '../receipts/receipt-key-store.js';
+import type { RelayLease } from '../outbox/relay-lease.js';
+import type { Clock } from '../domain/clock.js';
+import type { AdministrationLimiter } from '../domain/intake/administration-admission.js';
+import type { InstanceRegistry } from '../operations/instance-registry.js';
 
 /** Partner signing keys, per administration, with their validity windows. */
 export interface PartnerKeyStore extends PartnerKeyDirectory {
@@ -16,6 +20,27 @@ export interface PartnerKeyStore extends PartnerKeyDirectory {
 }
 
 /**
+ * Keeps what an instance caches from the shared state (arrangement statuses, receipt keys) current
+ * with changes made through other instances.
+ */
+export interface SharedStateWatch {
+  /** Called after the shared state changed elsewhere: re-read what is cached. */
+  onChange(listener: () => Promise<void>): void;
+  start(): Promise<void>;
+  /** Resolves once every change committed before the call is reflected in the caches. */
+  ensureCurrent(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** One instance owns the state: its own changes are applied as it makes them. */
+export const unsharedState: SharedStateWatch = {
+  onChange: () => undefined,
+  start: async () => undefined,
+  ensureCurrent: async () => undefined,
+  stop: async () => undefined,
+};
+
+/**
  * The gateway's durable state, whichever database holds it: every port the features use. The
  * composition root (store/open-store.ts) picks the adapter; nothing else knows which one runs.
  */
@@ -27,6 +52,17 @@ export interface GatewayStore {
   readonly admin: AdminStore;
   readonly adminTokens: AdminTokenLedger;
   readonly outbox: OutboxStore;
+  readonly sharedState: SharedStateWatch;
+  /** The right to publish the outbox (exactly one instance holds it at a time). */
+  readonly relayLease: RelayLease;
+  /** The gateway instances on the store and their configuration digests (only this one on an embedded store). */
+  readonly instances: InstanceRegistry;
+  /**
+   * The per-administration submission limit, `perMinute` per administration counted across every
+   * instance on the store. `clock` times the embedded store's in-memory limiter; a shared store's
+   * limiter counts by the system clock of each instance.
+   */
+  administrationLimiter(perMinute: number, clock?: Clock): AdministrationLimiter;
   /**
    * The intake's store. `onRecordsDurable` hears of each commit's records once they are durable, in
    * outbox order, so that this instance's relay can publish them from memory.

@@ -14,5 +14,6 @@ export async function openStore(config: AppConfig, logger: Logger): Promise<Gate
     return store;
   }
   const { PostgresGatewayStore } = await import('./postgres/postgres-gateway-store.js');
-  return PostgresGatewayStore.open(config.database, logger);
+  const { relayLeaseMs } = config.database;
+  return PostgresGatewayStore.open(config.database, logger, { ttlMs: relayLeaseMs, intervalMs: Math.max(200, relayLeaseMs / 5) });
 }

@@ -48,7 +48,12 @@ describe('readiness follows the broker and the outbox', () => {
     expect(report).toEqual({
       status: 'ready',
       reasons: [],
-      checks: { store: { writable: true }, broker: { connected: true }, outbox: { backlog: 0, oldestAgeSeconds: null, maxAgeSeconds: MAX_BACKLOG_AGE_SECONDS } },
+      checks: {
+        store: { writable: true },
+        broker: { connected: true },
+        outbox: { backlog: 0, oldestAgeSeconds: null, maxAgeSeconds: MAX_BACKLOG_AGE_SECONDS },
+        config: { digest: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown },
+      },
     });
   });
 

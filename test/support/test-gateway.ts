@@ -12,6 +12,9 @@ import { SqliteGatewayStore } from '../../src/store/sqlite/sqlite-gateway-store.
 import { BROKER_URL, deleteTopology, uniqueTopology } from './broker.js';
 import { keySetFile, type PartnerSigningKey } from './partner-keys.js';
 
+/** The key-encryption key test gateways on a shared store use (every instance needs the same one). */
+export const TEST_KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
 const REPO_CONFIG = path.resolve(import.meta.dirname, '../../config');
 
 export interface TestGatewaySetup {
@@ -24,6 +27,8 @@ export interface TestGatewaySetup {
   arrangements?: Record<string, Partial<Arrangement>>;
   env?: Record<string, string>;
   amqpUrl?: string;
+  /** DATABASE_URL: the shared PostgreSQL store instead of the embedded one (with the test KEK). */
+  databaseUrl?: string;
   /** Reuse the directories and topology of an earlier gateway (a restart). */
   reuse?: TestGateway;
   options?: GatewayOptions;
@@ -67,6 +72,7 @@ export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<Te
     AMQP_QUEUE: topology.queue,
     AMQP_DEAD_LETTER_EXCHANGE: topology.deadLetterExchange,
     AMQP_DEAD_LETTER_QUEUE: topology.deadLetterQueue,
+    ...(setup.databaseUrl !== undefined ? { DATABASE_URL: setup.databaseUrl, RECEIPT_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, RELAY_LEASE_SECONDS: '2' } : {}),
     ...setup.env,
   });
   const gateway = await startGateway(config, {
@@ -74,7 +80,8 @@ export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<Te
     relay: { pollIntervalMs: 100, retryDelayMs: 50, maxRetryDelayMs: 500 },
     ...setup.options,
   });
-  const db = embeddedDb(gateway);
+  // Counted on the embedded store only (a test on PostgreSQL asks its database).
+  const lazyDb = (): ReturnType<typeof embeddedDb> => embeddedDb(gateway);
   return {
     gateway,
     http: supertest(gateway.url),
@@ -84,22 +91,22 @@ export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<Te
     dataDir,
     logs,
     counts: () => ({
-      messages: (db.prepare('SELECT COUNT(*) AS n FROM accepted_messages').get() as { n: number }).n,
-      outbox: (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n,
-      members: (db.prepare('SELECT COUNT(*) AS n FROM members').get() as { n: number }).n,
-      unpublished: (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE seq > (SELECT published_through FROM outbox_cursor)').get() as { n: number }).n,
+      messages: (lazyDb().prepare('SELECT COUNT(*) AS n FROM accepted_messages').get() as { n: number }).n,
+      outbox: (lazyDb().prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n,
+      members: (lazyDb().prepare('SELECT COUNT(*) AS n FROM members').get() as { n: number }).n,
+      unpublished: (lazyDb().prepare('SELECT COUNT(*) AS n FROM outbox WHERE seq > (SELECT published_through FROM outbox_cursor)').get() as { n: number }).n,
     }),
     stop: () => gateway.close(),
   };
 }
 
-/** Writes CONFIG_DIR as startTestGateway does (registry, admin keys, bootstrap partner keys), e.g. for a gateway process. */
 /** The embedded store's SQLite connection, for tests that look at or alter rows directly. */
 export function embeddedDb(gateway: Gateway): SqliteGatewayStore['database']['db'] {
   if (!(gateway.store instanceof SqliteGatewayStore)) throw new Error('this test reads the embedded SQLite store directly');
   return gateway.store.database.db;
 }
 
+/** Writes CONFIG_DIR as startTestGateway does (registry, admin keys, bootstrap partner keys), e.g. for a gateway process. */
 export function writeConfig(configDir: string, setup: TestGatewaySetup): void {
   mkdirSync(path.join(configDir, 'partner-keys'), { recursive: true });
   const registry = JSON.parse(readFileSync(path.join(REPO_CONFIG, 'mras.json'), 'utf8')) as { arrangements: Arrangement[] };

@@ -40,6 +40,11 @@ export interface IntakeDependencies {
   admit?: AdministrationAdmission;
   /** Called after a commit that put records in the outbox, so the relay need not wait for its next poll. */
   onRecordsQueued?: () => void;
+  /**
+   * Brings what this instance caches from a shared store (arrangement statuses, receipt keys) up to
+   * date with changes made through other instances; called once the sender is authenticated.
+   */
+  ensureCurrent?: () => Promise<void>;
 }
 
 export interface IntakeResult {
@@ -101,7 +106,8 @@ export class MemberListIntake {
     const digests: ReceiptDigests = { digest: sha256Base64url(body), payloadDigest: sha256Base64url(verified.payload) };
     let messageId: string | undefined;
     try {
-      this.deps.admit?.(verified.administration);
+      await this.deps.admit?.(verified.administration);
+      await this.deps.ensureCurrent?.();
       const checked = checkPayload(verified.payload);
       const repeat = await this.repeatOf(checked, verified, receivedAt);
       const list = repeat?.list ?? this.validate(checked, verified);
@@ -132,8 +138,9 @@ export class MemberListIntake {
       return result;
     } catch (error) {
       // Once the sender is known, a rejection carries a signed receipt saying what was refused and why;
-      // not when its key was found unusable inside the transaction (a refused key never gets one).
-      if (error instanceof GatewayError && error.status !== 401) {
+      // not when its key was found unusable inside the transaction (a refused key never gets one), nor
+      // when the gateway could not decide (its store unavailable): that is no answer about the message.
+      if (error instanceof GatewayError && error.status !== 401 && error.status < 500) {
         throw error.withExtensions({ receipt: await this.signRejection(error, verified, receivedAt, digests, messageId) });
       }
       throw error;

@@ -40,6 +40,7 @@ type StatementName =
   | 'receiptKeys'
   | 'addReceiptKey'
   | 'retireReceiptKey'
+  | 'replaceReceiptPrivateKey'
   | 'appendAudit'
   | 'auditEntries';
 
@@ -71,6 +72,7 @@ export class SqliteAdminStore implements AdminStore {
       receiptKeys: db.prepare('SELECT * FROM receipt_keys ORDER BY created_at DESC, kid'),
       addReceiptKey: db.prepare('INSERT INTO receipt_keys (kid, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?)'),
       retireReceiptKey: db.prepare('UPDATE receipt_keys SET retired_at = ? WHERE kid = ?'),
+      replaceReceiptPrivateKey: db.prepare('UPDATE receipt_keys SET private_jwk = ? WHERE kid = ?'),
       appendAudit: db.prepare(
         `INSERT INTO audit_log (at, actor_kid, actor_sub, action, administration, kid, before, after, reason, request_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -124,6 +126,9 @@ export class SqliteAdminStore implements AdminStore {
     },
     retireReceiptKey: async (kid, at) => {
       this.statements.retireReceiptKey.run(at.getTime(), kid);
+    },
+    replaceReceiptPrivateKey: async (kid, privateJwk) => {
+      this.statements.replaceReceiptPrivateKey.run(JSON.stringify(privateJwk), kid);
     },
     appendAudit: async (draft: AuditDraft) => {
       const { lastInsertRowid } = this.statements.appendAudit.run(

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AsyncMutex } from './async-mutex.js';
+import { checkCompatible, oldestCompatibleAfter } from '../migration.js';
 import { migrations } from './sqlite-migrations.js';
 import { WalDurability } from './wal-durability.js';
 
@@ -88,18 +89,26 @@ export class SqliteDatabase {
   }
 }
 
-/** Applies the migrations this database has not seen yet, all in one transaction. */
+/**
+ * Applies the migrations this database has not seen yet, all in one transaction. Each applied step
+ * records the oldest gateway that still runs on the schema after it (stores from before that column
+ * get it filled in from the list), so an older gateway starts on a store a newer one expanded.
+ */
 function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, oldest_compatible INTEGER)');
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('schema_migrations') as string[];
+  if (!columns.includes('oldest_compatible')) db.exec('ALTER TABLE schema_migrations ADD COLUMN oldest_compatible INTEGER');
   const applied = (db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n;
-  if (applied > migrations.length) {
-    throw new Error(`The store in this DATA_DIR has ${applied} migrations; this gateway knows ${migrations.length}. Run a newer gateway.`);
-  }
+  const storeOldest = (db.prepare('SELECT COALESCE(MAX(oldest_compatible), 0) FROM schema_migrations').pluck().get() as number) || oldestCompatibleAfter(migrations, Math.min(applied, migrations.length));
+  checkCompatible(applied, storeOldest, migrations.length, 'this DATA_DIR');
   const apply = db.transaction(() => {
-    migrations.slice(applied).forEach((sql, i) => {
-      db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(applied + i + 1, new Date().toISOString());
-    });
+    for (let version = applied + 1; version <= migrations.length; version++) {
+      db.exec(migrations[version - 1]!.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+    }
+    // Rows written before the column existed, or by a version that does not fill it in.
+    const fill = db.prepare('UPDATE schema_migrations SET oldest_compatible = ? WHERE version = ? AND oldest_compatible IS NULL');
+    for (let version = 1; version <= Math.min(migrations.length, Math.max(applied, migrations.length)); version++) fill.run(oldestCompatibleAfter(migrations, version), version);
   });
   apply();
 }

@@ -1,5 +1,10 @@
+import { systemClock, type Clock } from '../../domain/clock.js';
+import { inMemoryAdministrationLimiter, type AdministrationLimiter } from '../../domain/intake/administration-admission.js';
+import { TokenBuckets } from '../../domain/token-bucket.js';
+import { SoleInstanceRegistry } from '../../operations/instance-registry.js';
 import type { PendingRecord } from '../../outbox/outbox-ports.js';
-import type { GatewayStore } from '../gateway-store.js';
+import { SoleRelayLease } from '../../outbox/relay-lease.js';
+import { unsharedState, type GatewayStore } from '../gateway-store.js';
 import { SqliteAdminStore } from './sqlite-admin-store.js';
 import { SqliteAdminTokenLedger } from './sqlite-admin-token-ledger.js';
 import { SqliteDatabase } from './sqlite-database.js';
@@ -16,6 +21,9 @@ export class SqliteGatewayStore implements GatewayStore {
   readonly admin: SqliteAdminStore;
   readonly adminTokens: SqliteAdminTokenLedger;
   readonly outbox: SqliteOutboxStore;
+  readonly sharedState = unsharedState;
+  readonly relayLease = new SoleRelayLease();
+  readonly instances = new SoleInstanceRegistry();
 
   private constructor(readonly database: SqliteDatabase) {
     this.partnerKeys = new SqlitePartnerKeyStore(database);
@@ -31,6 +39,11 @@ export class SqliteGatewayStore implements GatewayStore {
 
   intakeStore(onRecordsDurable?: (records: PendingRecord[]) => void): SqliteIntakeStore {
     return new SqliteIntakeStore(this.database, this.outbox.watermark, onRecordsDurable);
+  }
+
+  /** One process submits to an embedded store: its allowance per administration lives in memory. */
+  administrationLimiter(perMinute: number, clock: Clock = systemClock): AdministrationLimiter {
+    return inMemoryAdministrationLimiter(new TokenBuckets({ perMinute }), clock);
   }
 
   /** One process owns an embedded store: nothing else can start on it at the same time. */

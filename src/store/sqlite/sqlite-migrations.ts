@@ -1,8 +1,10 @@
+import type { Migration } from '../migration.js';
+
 /**
  * The store's schema, as an append-only list: a database records how many it has applied, and start-up
  * applies the rest in one transaction. Never edit a shipped migration; add the next one.
  */
-export const migrations: readonly string[] = [
+const steps: readonly string[] = [
   `
   CREATE TABLE accepted_messages (
     administration TEXT NOT NULL,
@@ -141,4 +143,20 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE accepted_messages ADD COLUMN payload_digest TEXT;
   `,
+  // 5: from this version on the gateway seals receipt private keys at rest (receipts/receipt-key-sealing.ts)
+  // right after migrating. A gateway from before cannot read a sealed key, so this step, though it
+  // changes no table, is a contract step: such a gateway is refused with a clear message instead of
+  // failing on the first receipt it signs.
+  `
+  CREATE TABLE receipt_key_sealing (since TEXT NOT NULL);
+  INSERT INTO receipt_key_sealing (since) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+  `,
 ];
+
+/**
+ * Contract steps: 3 dropped outbox.published_at, which gateways that knew 2 steps still wrote; 5 marks
+ * the receipt keys sealed, which gateways that knew 4 steps cannot read.
+ */
+const CONTRACT_STEPS: ReadonlySet<number> = new Set([3, 5]);
+
+export const migrations: readonly Migration[] = steps.map((sql, i) => (CONTRACT_STEPS.has(i + 1) ? { sql, oldestCompatible: i + 1 } : { sql }));

@@ -1,8 +1,8 @@
 import type { JWK } from 'jose';
-import type { ReceiptKeyStore, StoredReceiptKey } from '../../receipts/receipt-key-store.js';
+import type { ReceiptKeyStore, SealedReceiptKey, StoredPrivateKey, StoredReceiptKey } from '../../receipts/receipt-key-store.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
-/** A receipt_keys row (times in ms since the epoch). */
+/** A receipt_keys row (times in ms since the epoch; private_jwk: the sealed private key as JSON, or a plaintext JWK an earlier version wrote). */
 export interface ReceiptKeyRow {
   kid: string;
   private_jwk: string;
@@ -21,7 +21,7 @@ export class SqliteReceiptKeyStore implements ReceiptKeyStore {
     );
   }
 
-  add(key: StoredReceiptKey): Promise<void> {
+  add(key: SealedReceiptKey): Promise<void> {
     return this.database.transaction(async () => {
       this.database.db
         .prepare('INSERT INTO receipt_keys (kid, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?)')
@@ -34,7 +34,7 @@ export class SqliteReceiptKeyStore implements ReceiptKeyStore {
 export function toStoredKey(row: ReceiptKeyRow): StoredReceiptKey {
   return {
     kid: row.kid,
-    privateJwk: JSON.parse(row.private_jwk) as JWK,
+    privateJwk: JSON.parse(row.private_jwk) as StoredPrivateKey,
     publicJwk: JSON.parse(row.public_jwk) as JWK,
     createdAt: new Date(row.created_at),
     retiredAt: row.retired_at === null ? null : new Date(row.retired_at),

@@ -91,4 +91,44 @@ describe('configuration', () => {
   it('never shows the broker password in logs', () => {
     expect(redactedAmqpUrl('amqp://cbp:s3cret@broker:5672/vhost')).not.toContain('s3cret');
   });
+
+  describe('AMQP_URL with several broker nodes', () => {
+    it('is one node by default, and amqpUrl is that node', () => {
+      expect(loadConfig({})).toMatchObject({ amqpUrls: ['amqp://guest:guest@127.0.0.1:5672'], amqpUrl: 'amqp://guest:guest@127.0.0.1:5672' });
+    });
+
+    it('takes a comma-separated list in order, spaces around the commas ignored; amqpUrl is the first', () => {
+      const config = loadConfig({ AMQP_URL: 'amqp://cbp:one@10.0.0.1:5672/mra, amqps://cbp:two@10.0.0.2:5671/mra ,amqp://10.0.0.3' });
+      expect(config.amqpUrls).toEqual(['amqp://cbp:one@10.0.0.1:5672/mra', 'amqps://cbp:two@10.0.0.2:5671/mra', 'amqp://10.0.0.3']);
+      expect(config.amqpUrl).toBe('amqp://cbp:one@10.0.0.1:5672/mra');
+    });
+
+    it.each([
+      ['amqp://a:5672,,amqp://c:5672', 'node 2 is empty'],
+      ['amqp://a:5672,', 'node 2 is empty'],
+      [',amqp://b:5672', 'node 1 is empty'],
+      ['amqp://a:5672, ', 'node 2 is empty'],
+      ['amqp://a:5672,http://b', 'node 2 scheme must be amqp or amqps, not http:'],
+      ['amqp://a:5672,amqp://b:5672,not a url', 'node 3 is not a URL'],
+      ['   ', 'the URL is empty'],
+    ])('refuses %j, naming the position', (value, message) => {
+      expect(() => loadConfig({ AMQP_URL: value })).toThrow(new ConfigError('AMQP_URL', message));
+    });
+
+    it('never says a password when it refuses the list', () => {
+      let refused: unknown;
+      try {
+        loadConfig({ AMQP_URL: 'amqp://cbp:s3cret@a:5672,ftp://cbp:s3cret@b' });
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as ConfigError).message).not.toContain('s3cret');
+    });
+
+    it('redacts every password of a list', () => {
+      const redacted = redactedAmqpUrl('amqp://cbp:s3cret@10.0.0.1:5672/mra,amqps://ops:t0psecret@10.0.0.2:5671,amqp://10.0.0.3');
+      expect(redacted).toBe('amqp://cbp:***@10.0.0.1:5672/mra,amqps://ops:***@10.0.0.2:5671,amqp://10.0.0.3');
+    });
+  });
 });

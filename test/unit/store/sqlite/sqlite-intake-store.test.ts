@@ -34,7 +34,7 @@ describe('SQLite intake store', () => {
     const dir = dataDir();
     const old = new Database(path.join(dir, 'gateway.db'));
     old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    migrations.slice(0, 3).forEach((sql, i) => {
+    migrations.slice(0, 3).forEach(({ sql }, i) => {
       old.exec(sql);
       old.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(i + 1, new Date().toISOString());
     });

@@ -1,0 +1,95 @@
+import type { Logger } from 'winston';
+import type { OutboxStore, PendingRecord, RecordPublisher } from './outbox-ports.js';
+import { OutboxRelay, type ConfirmObserver, type RelayOptions } from './outbox-relay.js';
+import type { RelayLease } from './relay-lease.js';
+
+/**
+ * Runs this instance's outbox relay while it holds the relay lease: a fresh relay on every
+ * acquisition (it begins where the confirmed cursor is, whoever moved it), stopped when the lease is
+ * lost. While another instance publishes, records committed here are simply left in the store.
+ */
+export class RelayLeadership {
+  private relay: OutboxRelay | undefined;
+  private stopping: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly lease: RelayLease,
+    private readonly deps: {
+      store: OutboxStore & { fence?(epoch: number | undefined): void };
+      publisher: RecordPublisher;
+      logger: Logger;
+      options?: Partial<RelayOptions>;
+      onConfirmed?: ConfirmObserver;
+    },
+  ) {}
+
+  start(): void {
+    this.lease.start({
+      acquired: (epoch) => {
+        void this.stopping.then(() => this.begin(epoch));
+      },
+      lost: () => {
+        this.stopping = this.end();
+      },
+    });
+  }
+
+  /** Whether this instance publishes now. */
+  get publishing(): boolean {
+    return this.relay !== undefined;
+  }
+
+  /** Records dispatched and not yet confirmed (0 when this instance does not publish). */
+  get inFlightCount(): number {
+    return this.relay?.inFlightCount ?? 0;
+  }
+
+  /** Records of a durable commit here: published from memory if this instance publishes. */
+  offer(records: readonly PendingRecord[]): void {
+    this.relay?.offer(records);
+  }
+
+  readonly notify = (): void => {
+    this.relay?.notify();
+  };
+
+  /** A graceful stop: the relay settles and records its confirms under the lease, then the lease goes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.stopping;
+    const relay = this.relay;
+    this.relay = undefined;
+    await relay?.stop();
+    await this.lease.stop();
+    this.deps.store.fence?.(undefined);
+  }
+
+  private begin(epoch: number): void {
+    if (this.stopped || !this.lease.held || this.relay) return;
+    this.deps.store.fence?.(epoch);
+    const relay = new OutboxRelay(
+      this.deps.store,
+      this.deps.publisher,
+      this.deps.logger,
+      { ...this.deps.options, mayPublish: () => this.lease.held },
+      this.deps.onConfirmed,
+      () => {
+        // Fenced, or failed by itself: a fenced relay's lease is gone too (and a new acquisition starts
+        // a new relay); after any other failure, start again while the lease is still held.
+        if (this.relay !== relay) return;
+        this.relay = undefined;
+        setTimeout(() => this.begin(epoch), 1_000).unref();
+      },
+    );
+    this.relay = relay;
+    relay.start();
+  }
+
+  private async end(): Promise<void> {
+    const relay = this.relay;
+    this.relay = undefined;
+    this.deps.store.fence?.(undefined);
+    await relay?.stop();
+  }
+}

@@ -1,0 +1,204 @@
+import type { ArrangementStatus } from '../../domain/arrangement.js';
+import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, MemberWrites } from '../../domain/intake/intake-store.js';
+import type { MarkedSnapshot, SnapshotMark } from '../../domain/intake/snapshot-repeat.js';
+import type { StoredMember } from '../../domain/member/change-plan.js';
+import type { NormalizedMember } from '../../domain/member/normalized-member.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import type { PostgresDatabase, Queryable } from './postgres-database.js';
+import { toPartnerKey, type PartnerKeyRow } from './postgres-partner-key-store.js';
+
+interface MessageRow {
+  administration: string;
+  message_id: string;
+  digest: string;
+  payload_digest: string | null;
+  kind: 'snapshot' | 'delta';
+  sequence: number | null;
+  issued_at: string;
+  received_at: string;
+  kid: string;
+  receipt: string;
+}
+
+interface MarkRow {
+  message_id: string;
+  members_digest: string;
+  members_length: number;
+  rules_digest: string;
+  received_at: string;
+}
+
+/** The transaction advisory lock that serializes one administration's intake across all instances. */
+export function intakeLockKey(administration: string): string {
+  return `mra-gateway:intake:${administration}`;
+}
+
+/**
+ * The intake on PostgreSQL. Every transaction first takes its administration's advisory lock, so two
+ * submissions of one administration (at one instance or at two) run one after the other and the
+ * second sees what the first committed; other administrations run beside it. Within an instance the
+ * transactions of one administration also queue in memory first, so waiting ones hold no connection.
+ */
+export class PostgresIntakeStore implements IntakeStore {
+  private readonly queues = new KeyedMutex();
+
+  constructor(private readonly database: PostgresDatabase) {}
+
+  intake<T>(administration: string, work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
+    return this.queues.run(administration, () =>
+      this.database.transaction((client) => work(new PostgresIntakeTransaction(client, administration)), intakeLockKey(administration)),
+    );
+  }
+
+  async markedSnapshot(administration: string, membersLength: number): Promise<MarkedSnapshot | undefined> {
+    const { rows } = await this.database.query<MarkRow & { receipt: string | null }>(
+      `SELECT m.*, a.receipt FROM snapshot_marks m
+       LEFT JOIN accepted_messages a ON a.administration = m.administration AND a.message_id = m.message_id
+       WHERE m.administration = $1 AND m.members_length = $2`,
+      [administration, membersLength],
+    );
+    const row = rows[0];
+    if (!row || row.receipt === null) return undefined;
+    return { mark: toMark(row), receipt: JSON.parse(row.receipt) as AcceptedMessage['receipt'] };
+  }
+}
+
+class PostgresIntakeTransaction implements IntakeTransaction {
+  constructor(
+    private readonly client: Queryable,
+    private readonly administration: string,
+  ) {}
+
+  async partnerKey(administration: string, kid: string) {
+    const { rows } = await this.client.query<PartnerKeyRow>('SELECT * FROM partner_keys WHERE administration = $1 AND kid = $2', [administration, kid]);
+    return rows[0] ? toPartnerKey(rows[0]) : undefined;
+  }
+
+  async arrangementStatus(administration: string): Promise<ArrangementStatus | undefined> {
+    const { rows } = await this.client.query<{ status: ArrangementStatus }>('SELECT status FROM arrangement_status WHERE administration = $1', [administration]);
+    return rows[0]?.status;
+  }
+
+  async findMessage(administration: string, messageId: string): Promise<AcceptedMessage | undefined> {
+    const { rows } = await this.client.query<MessageRow>('SELECT * FROM accepted_messages WHERE administration = $1 AND message_id = $2', [administration, messageId]);
+    return rows[0] ? toAcceptedMessage(rows[0]) : undefined;
+  }
+
+  async cursor(administration: string): Promise<AdministrationCursor> {
+    const { rows } = await this.client.query<{ last_sequence: number | null; last_snapshot_issued_at: string | null }>(
+      'SELECT last_sequence, last_snapshot_issued_at FROM administration_cursors WHERE administration = $1',
+      [administration],
+    );
+    return { lastSequence: rows[0]?.last_sequence ?? null, lastSnapshotIssuedAt: rows[0]?.last_snapshot_issued_at ?? null };
+  }
+
+  async fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>> {
+    const { rows } =
+      memberIds === undefined
+        ? await this.client.query<[string, string]>({ text: 'SELECT member_id, fingerprint FROM members WHERE administration = $1', values: [administration], rowMode: 'array' })
+        : await this.client.query<[string, string]>({
+            text: 'SELECT member_id, fingerprint FROM members WHERE administration = $1 AND member_id = ANY($2::text[])',
+            values: [administration, memberIds],
+            rowMode: 'array',
+          });
+    return new Map(rows);
+  }
+
+  async loadMembers(administration: string, memberIds: readonly string[]): Promise<Map<string, StoredMember>> {
+    const result = new Map<string, StoredMember>();
+    if (memberIds.length === 0) return result;
+    const { rows } = await this.client.query<{ member_id: string; fingerprint: string; member: string }>(
+      'SELECT member_id, fingerprint, member FROM members WHERE administration = $1 AND member_id = ANY($2::text[])',
+      [administration, memberIds],
+    );
+    for (const row of rows) result.set(row.member_id, { fingerprint: row.fingerprint, json: row.member, member: JSON.parse(row.member) as NormalizedMember });
+    return result;
+  }
+
+  async snapshotMark(administration: string): Promise<SnapshotMark | undefined> {
+    const { rows } = await this.client.query<MarkRow>('SELECT * FROM snapshot_marks WHERE administration = $1', [administration]);
+    return rows[0] ? toMark(rows[0]) : undefined;
+  }
+
+  /** One statement per kind of write, whatever the batch size (arrays bound as parameters). */
+  async write(writes: MemberWrites): Promise<void> {
+    const administration = this.administration;
+    if (writes.upserts.length > 0) {
+      await this.client.query(
+        `INSERT INTO members (administration, member_id, fingerprint, member)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
+         ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member`,
+        [administration, writes.upserts.map((u) => u.member.memberId), writes.upserts.map((u) => u.fingerprint), writes.upserts.map((u) => u.json)],
+      );
+    }
+    if (writes.removals.length > 0) {
+      await this.client.query('DELETE FROM members WHERE administration = $1 AND member_id = ANY($2::text[])', [administration, writes.removals]);
+    }
+    const records = writes.records;
+    if (records.length > 0) {
+      // Identity values follow the order of the SELECT, which WITH ORDINALITY fixes: publishing order.
+      await this.client.query(
+        `INSERT INTO outbox (event_id, administration, member_key, change, routing_key, occurred_at, body)
+         SELECT event_id, administration, member_key, change, routing_key, occurred_at, body
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           WITH ORDINALITY AS r(event_id, administration, member_key, change, routing_key, occurred_at, body, n)
+         ORDER BY n`,
+        [
+          records.map((r) => r.eventId),
+          records.map((r) => r.administration),
+          records.map((r) => r.memberKey),
+          records.map((r) => r.change),
+          records.map((r) => r.routingKey),
+          records.map((r) => r.occurredAt),
+          records.map((r) => r.body),
+        ],
+      );
+    }
+  }
+
+  async accept(acceptance: Acceptance): Promise<void> {
+    const { message, cursor } = acceptance;
+    const administration = message.administration;
+    await this.client.query(
+      `INSERT INTO accepted_messages (administration, message_id, digest, payload_digest, kind, sequence, issued_at, received_at, kid, receipt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [administration, message.messageId, message.digest, message.payloadDigest, message.kind, message.sequence, message.issuedAt, message.receivedAt, message.kid, JSON.stringify(message.receipt)],
+    );
+    await this.client.query(
+      `INSERT INTO administration_cursors (administration, last_sequence, last_snapshot_issued_at) VALUES ($1, $2, $3)
+       ON CONFLICT (administration) DO UPDATE SET last_sequence = excluded.last_sequence, last_snapshot_issued_at = excluded.last_snapshot_issued_at`,
+      [administration, cursor.lastSequence, cursor.lastSnapshotIssuedAt],
+    );
+    // The relay's cursor row exists before its first record is confirmed (backlog reads walk the rows).
+    await this.client.query('INSERT INTO outbox_cursors (administration, published_through) VALUES ($1, 0) ON CONFLICT (administration) DO NOTHING', [administration]);
+    const mark = acceptance.snapshotMark;
+    if (mark === null) await this.client.query('DELETE FROM snapshot_marks WHERE administration = $1', [administration]);
+    else if (mark) {
+      await this.client.query(
+        `INSERT INTO snapshot_marks (administration, message_id, members_digest, members_length, rules_digest, received_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (administration) DO UPDATE SET message_id = excluded.message_id, members_digest = excluded.members_digest,
+           members_length = excluded.members_length, rules_digest = excluded.rules_digest, received_at = excluded.received_at`,
+        [administration, mark.messageId, mark.membersDigest, mark.membersLength, mark.rulesDigest, mark.receivedAt],
+      );
+    }
+  }
+}
+
+function toMark(row: MarkRow): SnapshotMark {
+  return { messageId: row.message_id, membersDigest: row.members_digest, membersLength: row.members_length, rulesDigest: row.rules_digest, receivedAt: row.received_at };
+}
+
+function toAcceptedMessage(row: MessageRow): AcceptedMessage {
+  return {
+    administration: row.administration,
+    messageId: row.message_id,
+    digest: row.digest,
+    payloadDigest: row.payload_digest,
+    kind: row.kind,
+    sequence: row.sequence,
+    issuedAt: row.issued_at,
+    receivedAt: row.received_at,
+    kid: row.kid,
+    receipt: JSON.parse(row.receipt) as AcceptedMessage['receipt'],
+  };
+}

@@ -1,0 +1,208 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AcceptedMessage, OutboxRecord } from '../../src/domain/intake/intake-store.js';
+import type { SerializedMember } from '../../src/domain/member/member-fingerprint.js';
+import type { NormalizedMember } from '../../src/domain/member/normalized-member.js';
+import { storeAdapters, type OpenedStore } from './store-adapters.js';
+
+const receipt = (messageId: string): AcceptedMessage['receipt'] => ({
+  messageId,
+  administration: 'EU',
+  receivedAt: '2026-01-01T00:00:00.000Z',
+  outcome: 'accepted',
+  counts: { members: 0, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: 0, notRecognized: 0 },
+  warnings: [],
+  receipt: 'signed',
+});
+
+function message(messageId: string, administration = 'EU', overrides: Partial<AcceptedMessage> = {}): AcceptedMessage {
+  return {
+    administration,
+    messageId,
+    digest: `body-${messageId}`,
+    payloadDigest: `payload-${messageId}`,
+    kind: 'delta',
+    sequence: null,
+    issuedAt: '2026-01-01T00:00:00Z',
+    receivedAt: '2026-01-01T00:00:01.000Z',
+    kid: 'k',
+    receipt: { ...receipt(messageId), administration },
+    ...overrides,
+  };
+}
+
+function member(memberId: string, fingerprint = `fp-${memberId}`): SerializedMember {
+  const normalized = { memberId, legalName: memberId } as unknown as NormalizedMember;
+  return { member: normalized, fingerprint, json: JSON.stringify(normalized) };
+}
+
+function record(administration: string, memberId: string, n: number): OutboxRecord {
+  return {
+    eventId: `${administration}-${memberId}-${n}`,
+    administration,
+    memberKey: `${administration}:${memberId}`,
+    change: 'added',
+    routingKey: `member.${administration}.added`,
+    occurredAt: '2026-01-01T00:00:01.000Z',
+    body: JSON.stringify({ n }),
+  };
+}
+
+const noCursor = { lastSequence: null, lastSnapshotIssuedAt: null };
+
+describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
+  let opened: OpenedStore;
+  beforeEach(async () => {
+    opened = await adapter.open();
+  });
+  afterEach(async () => {
+    await opened.dispose();
+  });
+
+  it('keeps an accepted message, its cursor and its payload digest', async () => {
+    const intake = opened.store.intakeStore();
+    const accepted = message('m1', 'EU', { sequence: 3 });
+    await intake.intake('EU', (tx) => tx.accept({ message: accepted, cursor: { lastSequence: 3, lastSnapshotIssuedAt: '2026-01-01T00:00:00Z' } }));
+    const seen = await intake.intake('EU', async (tx) => ({ found: await tx.findMessage('EU', 'm1'), cursor: await tx.cursor('EU'), other: await tx.cursor('JP') }));
+    expect(seen.found).toEqual(accepted);
+    expect(seen.cursor).toEqual({ lastSequence: 3, lastSnapshotIssuedAt: '2026-01-01T00:00:00Z' });
+    expect(seen.other).toEqual(noCursor);
+  });
+
+  it('writes members in batches and reads them back by id and as fingerprints', async () => {
+    const intake = opened.store.intakeStore();
+    await intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [member('a'), member('b')], removals: [], records: [] });
+      await tx.write({ upserts: [member('c')], removals: [], records: [] });
+      await tx.accept({ message: message('m1'), cursor: noCursor });
+    });
+    await intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [member('a', 'fp-a2')], removals: ['b'], records: [] });
+      await tx.accept({ message: message('m2'), cursor: noCursor });
+    });
+    const seen = await intake.intake('EU', async (tx) => ({
+      all: await tx.fingerprints('EU'),
+      some: await tx.fingerprints('EU', ['a', 'b', 'zzz']),
+      loaded: await tx.loadMembers('EU', ['a', 'b']),
+      jp: await tx.fingerprints('JP'),
+    }));
+    expect(Object.fromEntries(seen.all)).toEqual({ a: 'fp-a2', c: 'fp-c' });
+    expect(Object.fromEntries(seen.some)).toEqual({ a: 'fp-a2' });
+    expect([...seen.loaded.keys()]).toEqual(['a']);
+    expect(seen.loaded.get('a')).toMatchObject({ fingerprint: 'fp-a2', member: { memberId: 'a' } });
+    expect(seen.jp.size).toBe(0);
+  });
+
+  it('stores nothing of a transaction that throws, whatever it wrote before', async () => {
+    const intake = opened.store.intakeStore();
+    await expect(
+      intake.intake('EU', async (tx) => {
+        await tx.write({ upserts: [member('a')], removals: [], records: [record('EU', 'a', 1)] });
+        await tx.accept({ message: message('m1'), cursor: { lastSequence: 1, lastSnapshotIssuedAt: null } });
+        throw new Error('the last member was bad');
+      }),
+    ).rejects.toThrow('the last member was bad');
+    const seen = await intake.intake('EU', async (tx) => ({ found: await tx.findMessage('EU', 'm1'), all: await tx.fingerprints('EU'), cursor: await tx.cursor('EU') }));
+    expect(seen).toEqual({ found: undefined, all: new Map(), cursor: noCursor });
+    await opened.store.outbox.begin();
+    expect(await opened.store.outbox.pending(0, 10)).toEqual([]);
+  });
+
+  it('reads partner keys and the stored arrangement status inside the transaction', async () => {
+    await opened.store.partnerKeys.add([
+      { administration: 'EU', kid: 'k1', jwk: { kty: 'EC' }, notBefore: null, notAfter: new Date(5000), revokedAt: new Date(4000), revocationReason: 'exposed', addedAt: new Date(1000) },
+    ]);
+    await opened.store.admin.transaction((tx) => tx.setArrangementStatus({ administration: 'EU', status: 'suspended', reason: 'review', changedAt: new Date(2000), changedBy: '{}' }));
+    const seen = await opened.store.intakeStore().intake('EU', async (tx) => ({
+      key: await tx.partnerKey('EU', 'k1'),
+      none: await tx.partnerKey('JP', 'k1'),
+      status: await tx.arrangementStatus('EU'),
+      jpStatus: await tx.arrangementStatus('JP'),
+    }));
+    expect(seen).toEqual({
+      key: { administration: 'EU', kid: 'k1', jwk: { kty: 'EC' }, notBefore: null, notAfter: new Date(5000), revokedAt: new Date(4000), revocationReason: 'exposed', addedAt: new Date(1000) },
+      none: undefined,
+      status: 'suspended',
+      jpStatus: undefined,
+    });
+  });
+
+  it('keeps a snapshot mark and finds it with its receipt by members length', async () => {
+    const intake = opened.store.intakeStore();
+    const mark = { messageId: 'm1', membersDigest: 'md', membersLength: 42, rulesDigest: 'rd', receivedAt: '2026-01-01T00:00:01.000Z' };
+    await intake.intake('EU', (tx) => tx.accept({ message: message('m1', 'EU', { kind: 'snapshot' }), cursor: noCursor, snapshotMark: mark }));
+    expect(await intake.markedSnapshot('EU', 41)).toBeUndefined();
+    expect(await intake.markedSnapshot('EU', 42)).toEqual({ mark, receipt: receipt('m1') });
+    expect(await intake.intake('EU', (tx) => tx.snapshotMark('EU'))).toEqual(mark);
+    await intake.intake('EU', (tx) => tx.accept({ message: message('m2'), cursor: noCursor, snapshotMark: null }));
+    expect(await intake.markedSnapshot('EU', 42)).toBeUndefined();
+  });
+
+  it("runs one administration's transactions one after the other: the second sees the first's commit", async () => {
+    const intake = opened.store.intakeStore();
+    const order: string[] = [];
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const first = intake.intake('EU', async (tx) => {
+      order.push('first begins');
+      await firstHolds;
+      await tx.accept({ message: message('m1'), cursor: noCursor });
+      order.push('first ends');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = intake.intake('EU', async (tx) => {
+      order.push('second begins');
+      return tx.findMessage('EU', 'm1');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    releaseFirst();
+    await first;
+    expect(await second).toMatchObject({ messageId: 'm1' });
+    expect(order).toEqual(['first begins', 'first ends', 'second begins']);
+  });
+
+  it('publishes every record even when a transaction that wrote earlier positions commits last', async () => {
+    // The trap of a sequence-ordered outbox: A draws positions, B draws later ones and commits first,
+    // the relay moves past B's, then A commits. Where the store lets B commit first (PostgreSQL, one
+    // lock per administration), A's records must still be found; where it cannot (SQLite, one writer),
+    // B waits for A. Either way no record is skipped and each member's records stay in order.
+    const intake = opened.store.intakeStore();
+    const outbox = opened.store.outbox;
+    const handed: { memberKey: string; eventId: string; seq: number }[] = [];
+    const take = async () => {
+      for (const r of await outbox.pending(handed.at(-1)?.seq ?? 0, 100)) handed.push({ memberKey: r.memberKey, eventId: r.eventId, seq: r.seq });
+    };
+    await outbox.begin();
+    let releaseA!: () => void;
+    const aHolds = new Promise<void>((resolve) => (releaseA = resolve));
+    const a = intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [], removals: [], records: [record('EU', 'x', 1), record('EU', 'y', 1)] });
+      await aHolds;
+      await tx.accept({ message: message('a'), cursor: noCursor });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const b = intake.intake('JP', async (tx) => {
+      await tx.write({ upserts: [], removals: [], records: [record('JP', 'z', 1)] });
+      await tx.accept({ message: message('b', 'JP'), cursor: noCursor });
+    });
+    if (adapter.name === 'postgres') {
+      await b;
+      await take();
+      expect(handed.map((h) => h.eventId)).toEqual(['JP-z-1']);
+      await outbox.markPublishedThrough(handed.at(-1)!.seq).catch(() => undefined);
+    }
+    releaseA();
+    await Promise.all([a, b]);
+    const c = intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [], removals: [], records: [record('EU', 'x', 2)] });
+      await tx.accept({ message: message('c'), cursor: noCursor });
+    });
+    await c;
+    await take();
+    await take();
+    expect(handed.map((h) => h.eventId).sort()).toEqual(['EU-x-1', 'EU-x-2', 'EU-y-1', 'JP-z-1']);
+    const xs = handed.filter((h) => h.memberKey === 'EU:x').map((h) => h.eventId);
+    expect(xs).toEqual(['EU-x-1', 'EU-x-2']);
+    // Positions the relay sees are gap-free and increasing.
+    expect(handed.map((h) => h.seq)).toEqual(handed.map((_, i) => i + 1));
+  });
+});
