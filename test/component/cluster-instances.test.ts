@@ -12,6 +12,8 @@ import { createPartnerKey, type PartnerSigningKey } from '../support/partner-key
 const problem = (code: ProblemCode) => problemTypeUri(code);
 const typeOf = (response: { body: unknown }) => (response.body as { type?: string }).type;
 const receiptOf = (response: { body: unknown }) => (response.body as { receipt?: string }).receipt;
+/** Lists per administration per minute, shared by the three instances. */
+const LIMIT = 20;
 const post = (cluster: GatewayCluster, i: number, jws: string) =>
   cluster.members[i]!.http.post('/v1/member-lists').set('Content-Type', 'application/jose').send(jws);
 
@@ -24,11 +26,12 @@ describe('three gateway instances on one PostgreSQL store', () => {
   let eu: PartnerSigningKey;
   let euSpare: PartnerSigningKey;
   let jp: PartnerSigningKey;
+  let kr: PartnerSigningKey;
   let admin: AdminSigningKey;
 
   beforeAll(async () => {
-    [eu, euSpare, jp, admin] = await Promise.all([createPartnerKey('EU'), createPartnerKey('EU'), createPartnerKey('JP'), createAdminKey()]);
-    cluster = await GatewayCluster.start(3, { keys: [eu, euSpare, jp], adminKeys: [admin.publicJwk] });
+    [eu, euSpare, jp, kr, admin] = await Promise.all([createPartnerKey('EU'), createPartnerKey('EU'), createPartnerKey('JP'), createPartnerKey('KR'), createAdminKey()]);
+    cluster = await GatewayCluster.start(3, { keys: [eu, euSpare, jp, kr], adminKeys: [admin.publicJwk], env: { RATE_LIMIT_PER_ADMINISTRATION_PER_MINUTE: String(LIMIT) } });
   }, 90_000);
   afterAll(async () => {
     await cluster?.dispose();
@@ -85,6 +88,21 @@ describe('three gateway instances on one PostgreSQL store', () => {
     const accepted = await post(cluster, 1, await signCompact(memberList([memberOf('EU', 3, 'D')], { kind: 'delta' }), eu));
     expect(accepted.status).toBe(202);
     expect(decodeProtectedHeader(receiptOf(accepted)!).kid).toBe(newKid);
+  });
+
+  it('counts one allowance per administration across the instances', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 2; i++) {
+      const answer = await post(cluster, i % 3, await signCompact(memberList([memberOf('KR', i, 'L')], { administration: 'KR', kind: 'delta' }), kr));
+      statuses.push(answer.status);
+      if (answer.status === 429) {
+        expect(typeOf(answer)).toBe(problem('rate-limited'));
+        expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+      }
+    }
+    // Spread over three instances, each saw about a third: only a shared count refuses any.
+    expect(statuses.slice(0, LIMIT).every((status) => status === 202)).toBe(true);
+    expect(statuses.slice(LIMIT)).toEqual([429, 429]);
   });
 
   it("refuses at B an admin token already used at A", async () => {

@@ -78,7 +78,9 @@ async function runClusterScenario(scenario: ClusterScenario): Promise<ScenarioRe
     const log = new SubmissionLog();
     for (const p of partners) log.entries.push(...p.partner.log.entries);
     const audit = auditDelivery({ log, outbox: await cluster.outbox(), arrivals: cluster.consumer.records });
-    return { name: scenario.name, tried: scenario.tried, log, audit, observed: { ...observed, completeInTime }, durationMs: Date.now() - started };
+    const crashed = await cluster.crashed();
+    for (const member of crashed) process.stderr.write(`instance ${member.process.url} exited unexpectedly:\n${member.process.output.slice(-10).join('\n')}\n`);
+    return { name: scenario.name, tried: scenario.tried, log, audit, observed: { ...observed, completeInTime, instancesCrashed: crashed.length }, durationMs: Date.now() - started };
   } finally {
     await cluster.dispose();
     await server?.destroy();
@@ -109,15 +111,19 @@ export function relayHolderKilled(): Promise<ScenarioResult> {
       await waitUntil('records flow', () => arrivals() > 500, 60_000);
       const pid = await cluster.relayHolderPid();
       const holder = cluster.members.find((m) => m.process.pid === pid);
-      const atKill = arrivals();
+      const progress = async () => (await cluster.query<{ epoch: number; confirmed: number }>(
+        'SELECT (SELECT epoch::int FROM relay_lease) AS epoch, (SELECT COALESCE(SUM(published_through), 0)::float8 FROM outbox_cursors) AS confirmed',
+      ))[0]!;
+      const atKill = { arrivals: arrivals(), ...(await progress()) };
       const killedAt = Date.now();
       await holder?.process.kill('SIGKILL');
       if (holder) cluster.markGone(holder);
+      // Taken over once a relay under a new lease has recorded confirms of its own.
       await waitUntil('another instance publishes', async () => {
-        const next = await cluster.relayHolderPid();
-        return next !== undefined && next !== pid && arrivals() > atKill;
+        const now = await progress();
+        return now.epoch > atKill.epoch && now.confirmed > atKill.confirmed;
       }, 60_000);
-      return { arrivalsAtKill: atKill, takeoverMs: Date.now() - killedAt, killed: holder !== undefined };
+      return { arrivalsAtKill: atKill.arrivals, takeoverMs: Date.now() - killedAt, killed: holder !== undefined };
     },
   });
 }
@@ -133,7 +139,8 @@ export function connectionsCutMidIntake(): Promise<ScenarioResult> {
     fault: async ({ cluster }) => {
       let cut = 0;
       for (let i = 0; i < 2; i++) {
-        await waitUntil('an intake is writing', async () => (await cluster.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted")).length > 1, 60_000).catch(() => undefined);
+        // An intake holds its administration's lock beside the relay's (or, late in the run, none does: cut anyway).
+        await waitUntil('an intake is writing', async () => (await cluster.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted")).length > 1, 5_000).catch(() => undefined);
         const rows = await cluster.query<{ n: number }>(
           "SELECT COUNT(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'mra-gateway'",
         );
@@ -155,7 +162,7 @@ export function postgresRestarted(): Promise<ScenarioResult> {
     rounds: 3,
     privateServer: true,
     fault: async ({ cluster, server }) => {
-      await waitUntil('an intake is writing', async () => (await cluster.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted")).length > 1, 60_000).catch(() => undefined);
+      await waitUntil('an intake is writing', async () => (await cluster.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted")).length > 1, 5_000).catch(() => undefined);
       const stoppedAt = Date.now();
       await cluster.sql.end().catch(() => undefined);
       await server!.stop('immediate');

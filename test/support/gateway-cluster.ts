@@ -84,6 +84,12 @@ export class GatewayCluster {
     return this.gone.has(member);
   }
 
+  /** Instances that exited without being killed on purpose (a crash is a broken promise of its own). */
+  async crashed(): Promise<ClusterMember[]> {
+    const exited = await Promise.all(this.members.map((m) => Promise.race([m.process.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10))])));
+    return this.members.filter((m, i) => exited[i] && !this.gone.has(m));
+  }
+
   /** Starts one more instance (e.g. to replace one that was killed). */
   async add(): Promise<ClusterMember> {
     const process = await GatewayProcess.start(this.env);

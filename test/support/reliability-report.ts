@@ -33,7 +33,8 @@ function isConcurrency(result: ScenarioResult): result is ConcurrencyResult {
 /** True when the scenario kept every promise: nothing lost, unexpected, out of order, unstable or from a rejected message. */
 export function kept(result: ScenarioResult): boolean {
   const a = result.audit;
-  const promises = a.receipted === a.stored && a.lost === 0 && a.unexpected === 0 && a.outOfOrder === 0 && a.unstableIds === 0 && a.fromRejected === 0;
+  const crashed = typeof result.observed.instancesCrashed === 'number' && result.observed.instancesCrashed > 0;
+  const promises = !crashed && a.receipted === a.stored && a.lost === 0 && a.unexpected === 0 && a.outOfOrder === 0 && a.unstableIds === 0 && a.fromRejected === 0;
   if (!isConcurrency(result)) return promises;
   return (
     promises &&

@@ -142,6 +142,13 @@ export class PostgresDatabase {
       throw storeUnavailable();
     }
     let broken: Error | undefined;
+    // pg-pool listens for errors only on idle connections: one cut while borrowed (the server
+    // terminating it mid-transaction) would otherwise be an unhandled 'error' event, ending the process.
+    // The query in progress fails with the same error, which is what the request hears.
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       const result = await work(client);
       this.availability.recovered();
@@ -154,6 +161,8 @@ export class PostgresDatabase {
       }
       throw error;
     } finally {
+      // A broken connection keeps the listener: it is being destroyed and may still report its end.
+      if (!broken) client.removeListener('error', onError);
       client.release(broken);
     }
   }

@@ -95,13 +95,14 @@ export class PostgresRelayLease implements RelayLease {
       await this.evictStalledHolder(client);
       return;
     }
+    // The previous holder's row is read in a FROM subquery (locked before the update): a CTE or a
+    // subquery in RETURNING would see the row only after this UPDATE had locked it, and find nothing.
     const { rows: granted } = await client.query<{ epoch: number; wait_ms: number; previous: string | null }>(
-      `WITH previous AS (SELECT holder, renewed_at FROM relay_lease WHERE id = 1 FOR UPDATE)
-       UPDATE relay_lease SET epoch = epoch + 1, holder = $1, holder_pid = pg_backend_pid(), renewed_at = now()
-       WHERE id = 1
-       RETURNING epoch,
-         (SELECT holder FROM previous) AS previous,
-         GREATEST(0, EXTRACT(EPOCH FROM ((SELECT renewed_at FROM previous) + make_interval(secs => $2::double precision / 1000) - now())) * 1000)::float8 AS wait_ms`,
+      `UPDATE relay_lease l SET epoch = l.epoch + 1, holder = $1, holder_pid = pg_backend_pid(), renewed_at = now()
+       FROM (SELECT holder, renewed_at FROM relay_lease WHERE id = 1 FOR UPDATE) AS previous
+       WHERE l.id = 1
+       RETURNING l.epoch, previous.holder AS previous,
+         GREATEST(0, EXTRACT(EPOCH FROM (previous.renewed_at + make_interval(secs => $2::double precision / 1000) - now())) * 1000)::float8 AS wait_ms`,
       [this.instanceId, this.timing.ttlMs],
     );
     const grant = granted[0]!;
