@@ -10,7 +10,7 @@ export const EXIT_CODES = {
   unexpected: 1,
   /** The command was called wrongly: unknown command or option, a missing or malformed argument. */
   usage: 2,
-  /** A file cannot be read or written, is not what it should be (JSON, a key, a JWK Set), or does not fit the command (a key of another administration, a file that exists). */
+  /** A file cannot be read or written, is not what it should be (JSON, a key, a JWK Set), or does not fit the command (a key of another administration, a file that exists, a target database that holds gateway data). */
   file: 3,
   /** The member list does not match member-list.v1.json: nothing was sent. */
   schema: 4,
@@ -51,6 +51,9 @@ export const CLI_ERROR_EXIT_CODES = {
   'invalid-key': EXIT_CODES.file,
   'invalid-file': EXIT_CODES.file,
   'key-mismatch': EXIT_CODES.file,
+  /** mra admin store copy: the target database already holds gateway data, or a store is in use (a gateway runs on it). */
+  'store-not-empty': EXIT_CODES.file,
+  'store-in-use': EXIT_CODES.file,
   'schema-violation': EXIT_CODES.schema,
   unreachable: EXIT_CODES.unreachable,
   'unexpected-response': EXIT_CODES.unreachable,

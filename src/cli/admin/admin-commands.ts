@@ -5,6 +5,7 @@ import { writeOutputFile } from '../cli-files.js';
 import type { AdminClient } from './admin-client.js';
 import { addAdminKey, defaultAdminKeysFile, readPublicJwkFile } from './admin-key-config.js';
 import { adminPublicKey, generateAdminKey, parseRoles, readAdminKey, type AdminPublicKey } from './admin-keygen.js';
+import { storeCopyCommand } from './admin-store-copy.js';
 
 export interface OptionSpec {
   /** Commander's flags, e.g. `--jwk <file>` or `--all`. */
@@ -250,6 +251,7 @@ Retiring only brings a key's end earlier (409 for a later one), and a key not ye
     remote: true,
     run: ({ options, client }) => audit(options, client()),
   },
+  storeCopyCommand,
 ];
 
 async function audit(options: CommandContext['options'], client: AdminClient): Promise<unknown> {

@@ -22,7 +22,7 @@ problem document there too, and exits 6.`;
 export function addAdminCommands(program: Command, context: CliContext): void {
   const admin = program
     .command('admin')
-    .description('administer a gateway: partner keys, arrangement status, receipt keys, audit log, admin keys')
+    .description('administer a gateway: partner keys, arrangement status, receipt keys, audit log, admin keys, store copy')
     .addHelpText('after', `\n${helpParagraphs(CONNECTION_HELP)}`);
   const groups = new Map<string, Command>();
   const groupSummaries: Record<string, string> = {
@@ -30,6 +30,7 @@ export function addAdminCommands(program: Command, context: CliContext): void {
     arrangements: 'arrangement (MRA) status: list, show, suspend, reinstate, terminate',
     'receipt-keys': "the gateway's receipt keys: list, rotate, retire",
     config: "the gateway's configuration files: add an administrator key to admin-keys.json",
+    store: "the gateway's store: copy an embedded store into PostgreSQL",
   };
   for (const spec of commands) {
     const words = spec.name.split(' ');
