@@ -41,6 +41,8 @@ export async function startInProcessGateway(): Promise<InProcessGateway> {
       AMQP_DEAD_LETTER_QUEUE: names.deadLetterQueue,
       RATE_LIMIT_PER_CLIENT_PER_MINUTE: '0',
       RATE_LIMIT_PER_ADMINISTRATION_PER_MINUTE: '0',
+      // BENCH_DATABASE_URL: profile on the PostgreSQL store (an empty database of the caller's).
+      ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL, RECEIPT_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') } : {}),
     }),
     { logger: createLogger('warn') },
   );

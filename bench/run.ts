@@ -1,16 +1,19 @@
 /**
  * `npm run bench`: the gateway measured against the broker's own limit, in one run (issue 7).
  * Prints one JSON document with the figures and whether each target is met. Knobs (environment):
- * BENCH_MEMBERS (50000), BENCH_SMALL_SECONDS (10), BENCH_CONNECTIONS (16), AMQP_URL.
+ * BENCH_MEMBERS (50000), BENCH_SMALL_SECONDS (10), BENCH_CONNECTIONS (16), AMQP_URL, BENCH_STORE (sqlite, or
+ * postgres: a fresh database on BENCH_POSTGRES_URL's server, default postgres://postgres@127.0.0.1:5432,
+ * dropped afterwards).
  */
 import amqp from 'amqplib';
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import pg from 'pg';
 import type { Member } from '../src/domain/generated/member-list.js';
 import { benchMember } from './bench-members.js';
 import { recordProperties } from '../src/messaging/record-message.js';
@@ -22,6 +25,28 @@ const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const ADMINISTRATIONS = ['EU', 'GB', 'JP', 'MX', 'KR'] as const;
+const STORE = process.env.BENCH_STORE ?? 'sqlite';
+const POSTGRES_SERVER = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+if (STORE !== 'sqlite' && STORE !== 'postgres') throw new Error(`BENCH_STORE must be sqlite or postgres, not ${STORE}`);
+
+/** Where the gateway keeps its state: DATA_DIR (embedded), or a database of the run's own. */
+async function benchStore(workdir: string, id: number): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (STORE === 'sqlite') return { env: { DATA_DIR: path.join(workdir, 'data') }, drop: async () => undefined };
+  const name = `mra_bench_${id}`;
+  const admin = new pg.Client(`${POSTGRES_SERVER}/postgres`);
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    env: { DATA_DIR: path.join(workdir, 'data'), DATABASE_URL: `${POSTGRES_SERVER}/${name}`, RECEIPT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+    async drop() {
+      const client = new pg.Client(`${POSTGRES_SERVER}/postgres`);
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
 const root = path.resolve(import.meta.dirname, '..');
 
 type Signer = { kid: string; sign(payload: unknown): Promise<string> };
@@ -103,8 +128,9 @@ async function main(): Promise<void> {
   }
   const id = Date.now();
   const exchange = `bench.${id}.members`;
+  const store = await benchStore(workdir, id);
   const gateway = await GatewayProcess.start(
-    { CONFIG_DIR: configDir, DATA_DIR: path.join(workdir, 'data'), AMQP_URL, AMQP_EXCHANGE: exchange, AMQP_QUEUE: '', AMQP_DEAD_LETTER_EXCHANGE: `bench.${id}.dlx`, AMQP_DEAD_LETTER_QUEUE: `bench.${id}.dlq` },
+    { CONFIG_DIR: configDir, ...store.env, AMQP_URL, AMQP_EXCHANGE: exchange, AMQP_QUEUE: '', AMQP_DEAD_LETTER_EXCHANGE: `bench.${id}.dlx`, AMQP_DEAD_LETTER_QUEUE: `bench.${id}.dlq` },
     18_080,
   );
 
@@ -183,6 +209,7 @@ async function main(): Promise<void> {
 
     const intakeRate = Math.round(records / intakeSeconds);
     const figures = {
+      store: STORE,
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
       recordBytes,
       rawLimit: { records, recordsPerSecond: raw.recordsPerSecond, confirmedPerSecond: raw.confirmedPerSecond, properties: 'as the gateway records (ICD 2)' },
@@ -223,6 +250,7 @@ async function main(): Promise<void> {
     await channel.deleteExchange(exchange).catch(() => undefined);
     await connection.close();
     await gateway.stop();
+    await store.drop();
     rmSync(workdir, { recursive: true, force: true });
   }
 }

@@ -47,6 +47,11 @@ export class PostgresOutboxStore implements OutboxStore {
   private base = 0;
   /** The relay lease epoch this store's writes are fenced by; undefined: no lease (no writes). */
   private epoch: number | undefined;
+  /**
+   * The next batch being read while the relay publishes the last one: a relay that waited for each
+   * read would leave the broker idle for the read's duration, batch after batch.
+   */
+  private prefetch: Promise<void> | undefined;
 
   constructor(private readonly database: PostgresDatabase) {}
 
@@ -56,6 +61,7 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async begin(): Promise<number> {
+    await this.prefetch;
     const { rows } = await this.database.query<{ administration: string; published_through: number }>('SELECT administration, published_through FROM outbox_cursors');
     this.confirmed = new Map(rows.map((r) => [r.administration, r.published_through]));
     this.handedThrough = new Map(this.confirmed);
@@ -65,11 +71,26 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async pending(afterSeq: number, limit: number): Promise<PendingRecord[]> {
-    // Asked again from an earlier position (a publish failed): the same records at the same positions.
+    if (afterSeq + limit > this.base + this.handed.length) await this.prefetch;
+    // Records read ahead, or asked again from an earlier position (a publish failed): the same
+    // records at the same positions.
     const from = Math.max(0, afterSeq - this.base);
-    const again = this.handed.slice(from, from + limit).map((h) => h.record);
-    if (again.length === limit) return again;
-    return again.concat(await this.readMore(limit - again.length));
+    const ready = this.handed.slice(from, from + limit).map((h) => h.record);
+    const records = ready.length === limit ? ready : ready.concat(await this.readMore(limit - ready.length));
+    // A full batch says more may be waiting: read the next one now (one batch ahead at most).
+    if (records.length === limit && this.prefetch === undefined && this.handed.length - from <= limit) {
+      const next: Promise<void> = this.readMore(limit).then(
+        () => {
+          if (this.prefetch === next) this.prefetch = undefined;
+        },
+        () => {
+          // The relay's own next read reports a failing store.
+          if (this.prefetch === next) this.prefetch = undefined;
+        },
+      );
+      this.prefetch = next;
+    }
+    return records;
   }
 
   /** The next committed records beyond what was handed out, numbered on from there. */
@@ -78,17 +99,23 @@ export class PostgresOutboxStore implements OutboxStore {
     // Every administration with records has a cursor row, written in the transaction of its first
     // records, so walking the cursor rows finds every committed record; each walk is an index range.
     const administrations = [...this.handedThrough.keys()];
-    const { rows } = await this.database.query<OutboxRow>(
-      `SELECT o.* FROM outbox_cursors c
-       LEFT JOIN unnest($1::text[], $2::bigint[]) AS h(administration, through) ON h.administration = c.administration
-       CROSS JOIN LATERAL (
-         SELECT seq, event_id, administration, member_key, change, routing_key, occurred_at, body FROM outbox
-         WHERE administration = c.administration AND seq > GREATEST(c.published_through, COALESCE(h.through, 0))
-         ORDER BY seq LIMIT $3
-       ) o
-       ORDER BY o.seq LIMIT $3`,
-      [administrations, administrations.map((a) => this.handedThrough.get(a)!), limit],
-    );
+    // Walked through the index in position order. Right after a large intake the table's statistics
+    // are stale and the planner would gather every pending row of the administration and sort them
+    // (a bitmap scan, tens of MB sorted on disk) to return the first batch.
+    const { rows } = await this.database.transaction(async (client) => {
+      await client.query('SET LOCAL enable_bitmapscan = off');
+      return client.query<OutboxRow>(
+        `SELECT o.* FROM outbox_cursors c
+         LEFT JOIN unnest($1::text[], $2::bigint[]) AS h(administration, through) ON h.administration = c.administration
+         CROSS JOIN LATERAL (
+           SELECT seq, event_id, administration, member_key, change, routing_key, occurred_at, body FROM outbox
+           WHERE administration = c.administration AND seq > GREATEST(c.published_through, COALESCE(h.through, 0))
+           ORDER BY administration, seq LIMIT $3
+         ) o
+         ORDER BY o.seq LIMIT $3`,
+        [administrations, administrations.map((a) => this.handedThrough.get(a)!), limit],
+      );
+    });
     const records: PendingRecord[] = [];
     for (const row of rows) {
       const record: PendingRecord = {
