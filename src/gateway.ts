@@ -90,7 +90,15 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
     const publisher = await AmqpRecordPublisher.start(brokerNodes, config.topology, logger);
     const metrics = new GatewayMetrics({ outbox, broker: publisher, partnerKeys, administrations: () => arrangements.all().map((a) => a.code), config: { digest, mismatches: () => heartbeat.mismatches } });
     // Exactly one instance on a shared store publishes; this one does while it holds the relay lease.
-    const relay = new RelayLeadership(store.relayLease, { store: outbox, publisher, logger, ...(options.relay ? { options: options.relay } : {}), onConfirmed: metrics.recordConfirmed });
+    const relay = new RelayLeadership(store.relayLease, {
+      store: outbox,
+      publisher,
+      logger,
+      ...(options.relay ? { options: options.relay } : {}),
+      onConfirmed: metrics.recordConfirmed,
+      // A publishing instance that lost the broker for three lease periods leaves publishing to one that has it.
+      ...(config.database ? { brokerGraceMs: config.database.relayLeaseMs * 3 } : {}),
+    });
     relay.start();
     // Changes made through other instances (statuses, receipt keys) reach this one's caches.
     store.sharedState.onChange(async () => {

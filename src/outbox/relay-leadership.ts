@@ -21,10 +21,23 @@ export class RelayLeadership {
       logger: Logger;
       options?: Partial<RelayOptions>;
       onConfirmed?: ConfirmObserver;
+      /**
+       * How long the holder's broker may be unreachable before it gives the lease up to an instance
+       * that has one (on a shared store; the embedded store's relay just waits).
+       */
+      brokerGraceMs?: number;
     },
   ) {}
 
+  /** Since when this instance's broker connection has been down (undefined: connected). */
+  private brokerDownSince: number | undefined = performance.now();
+  private watchdog: NodeJS.Timeout | undefined;
+
   start(): void {
+    const { publisher } = this.deps;
+    if (publisher.connected) this.brokerDownSince = undefined;
+    publisher.on('connected', this.brokerUp);
+    publisher.on('disconnected', this.brokerDown);
     this.lease.start({
       acquired: (epoch) => {
         void this.stopping.then(() => this.begin(epoch));
@@ -32,8 +45,27 @@ export class RelayLeadership {
       lost: () => {
         this.stopping = this.end();
       },
+      // Only an instance that can reach the broker takes the lease.
+      eligible: () => publisher.connected,
     });
+    if (!this.lease.shared) return;
+    const grace = this.deps.brokerGraceMs ?? 15_000;
+    this.watchdog = setInterval(() => {
+      if (this.relay && this.brokerDownSince !== undefined && performance.now() - this.brokerDownSince > grace) {
+        this.deps.logger.warn('giving up the outbox relay lease: this instance cannot reach the broker', { downForSeconds: Math.round((performance.now() - this.brokerDownSince) / 1000) });
+        void this.lease.release();
+      }
+    }, Math.min(1_000, grace));
+    this.watchdog.unref();
   }
+
+  private readonly brokerUp = (): void => {
+    this.brokerDownSince = undefined;
+  };
+
+  private readonly brokerDown = (): void => {
+    this.brokerDownSince ??= performance.now();
+  };
 
   /** Whether this instance publishes now. */
   get publishing(): boolean {
@@ -57,6 +89,9 @@ export class RelayLeadership {
   /** A graceful stop: the relay settles and records its confirms under the lease, then the lease goes. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.deps.publisher.off('connected', this.brokerUp);
+    this.deps.publisher.off('disconnected', this.brokerDown);
     await this.stopping;
     const relay = this.relay;
     this.relay = undefined;

@@ -79,7 +79,7 @@ async function runClusterScenario(scenario: ClusterScenario): Promise<ScenarioRe
     for (const p of partners) log.entries.push(...p.partner.log.entries);
     const audit = auditDelivery({ log, outbox: await cluster.outbox(), arrivals: cluster.consumer.records });
     const crashed = await cluster.crashed();
-    for (const member of crashed) process.stderr.write(`instance ${member.process.url} exited unexpectedly:\n${member.process.output.slice(-10).join('\n')}\n`);
+    for (const member of crashed) process.stderr.write(`instance ${member.process.url} exited unexpectedly:\n${member.process.output.slice(-60).join('\n')}\n`);
     return { name: scenario.name, tried: scenario.tried, log, audit, observed: { ...observed, completeInTime, instancesCrashed: crashed.length }, durationMs: Date.now() - started };
   } finally {
     await cluster.dispose();

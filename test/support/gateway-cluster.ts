@@ -90,9 +90,9 @@ export class GatewayCluster {
     return this.members.filter((m, i) => exited[i] && !this.gone.has(m));
   }
 
-  /** Starts one more instance (e.g. to replace one that was killed). */
-  async add(): Promise<ClusterMember> {
-    const process = await GatewayProcess.start(this.env);
+  /** Starts one more instance (e.g. to replace one that was killed), with `env` changed for it alone. */
+  async add(env: Record<string, string> = {}): Promise<ClusterMember> {
+    const process = await GatewayProcess.start({ ...this.env, ...env });
     const member = { process, http: supertest(process.url) };
     this.members.push(member);
     return member;

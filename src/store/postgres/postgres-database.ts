@@ -62,9 +62,19 @@ export class PostgresDatabase {
       keepAlive: true,
       types,
       application_name: 'mra-gateway',
+      // The gateway's statements are short index lookups and batched writes, for which compiling a
+      // plan costs more than running it (seen: 90 ms of JIT for a 30 ms read of the outbox).
+      options: '-c jit=off',
     });
     // An idle connection that the server closed: the pool drops it; the next use gets a fresh one.
     this.pool.on('error', (error) => this.availability.failed(reasonOf(error), { error: error.message }));
+    // And every connection listens for its errors for as long as it lives: pg-pool listens only while a
+    // connection is idle, and a server ending a connection can report it twice (the FATAL message, then
+    // the socket), so an 'error' with no listener would otherwise end the process. Whoever was using
+    // the connection hears of it through its query.
+    this.pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     this.availability = new ConditionLog(logger, 'store');
   }
 
@@ -83,7 +93,7 @@ export class PostgresDatabase {
 
   /** A dedicated connection outside the pool (relay lease, LISTEN); the caller ends it. */
   newClient(): pg.Client {
-    return new pg.Client({ connectionString: this.config.url, keepAlive: true, types, application_name: 'mra-gateway', connectionTimeoutMillis: 5_000 });
+    return new pg.Client({ connectionString: this.config.url, keepAlive: true, types, application_name: 'mra-gateway', connectionTimeoutMillis: 5_000, options: '-c jit=off' });
   }
 
   /** Runs a query on any pooled connection, outside a transaction. */

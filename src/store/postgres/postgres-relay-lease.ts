@@ -29,6 +29,7 @@ export const defaultRelayLeaseTiming: RelayLeaseTiming = { ttlMs: 5_000, interva
  * - the epoch, raised by every new holder, fences the cursor writes (PostgresOutboxStore).
  */
 export class PostgresRelayLease implements RelayLease {
+  readonly shared = true;
   private client: pg.Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private holder: RelayLeaseHolder | undefined;
@@ -63,12 +64,19 @@ export class PostgresRelayLease implements RelayLease {
     await this.lose('stopping');
   }
 
+  /** Ends the lease's session: the lock is free at once for a standby to take. */
+  async release(): Promise<void> {
+    await this.lose('released');
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      if (this.epoch === undefined) await this.tryAcquire();
-      else await this.renew();
+      if (this.epoch === undefined) {
+        if (this.holder?.eligible() ?? true) await this.tryAcquire();
+        else if (this.client) await this.lose('not eligible');
+      } else await this.renew();
     } catch (error) {
       await this.lose(error instanceof Error ? error.message : String(error));
     } finally {
