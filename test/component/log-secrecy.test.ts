@@ -4,7 +4,11 @@
  * rotation with add, retire and revoke; a receipt key rotation; bad admin tokens), every secret that
  * passed through it is collected, and the captured log is searched for each.
  */
-import { exportJWK, type JWK } from 'jose';
+import { exportJWK } from 'jose';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { GENERATED_KEK_FILE } from '../../src/receipts/key-encryption-key.js';
+import { isSealed, ReceiptKeySealer, type SealedPrivateKey } from '../../src/receipts/receipt-key-sealing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
 import { signCompact, signFlattened, signGeneral } from '../support/jws.js';
@@ -109,11 +113,18 @@ describe('a day of submissions and key rotations leaves no secret in the log', (
     rememberJws('admin token', partnerSigned);
     expect((await test.http.get('/admin/v1/audit').set('Authorization', `Bearer ${partnerSigned}`)).status).toBe(401);
 
-    // The gateway's own receipt keys, old and new, private and public.
-    const rows = embeddedDb(test.gateway).prepare('SELECT private_jwk FROM receipt_keys').all() as { private_jwk: string }[];
+    // The gateway's own receipt keys, old and new, private and public: unsealed with the key-encryption
+    // key the embedded store made, which must not be in the log either (nor what it sealed).
+    const kek = readFileSync(path.join(test.dataDir, GENERATED_KEK_FILE));
+    for (const form of ['base64', 'base64url', 'hex'] as const) remember(`key-encryption key (${form})`, kek.toString(form));
+    const sealer = new ReceiptKeySealer(kek);
+    const rows = embeddedDb(test.gateway).prepare('SELECT kid, private_jwk FROM receipt_keys').all() as { kid: string; private_jwk: string }[];
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      const jwk = JSON.parse(row.private_jwk) as JWK;
+      const sealed = JSON.parse(row.private_jwk) as SealedPrivateKey;
+      expect(isSealed(sealed)).toBe(true);
+      remember('sealed receipt key', sealed.data);
+      const jwk = sealer.unseal(row.kid, sealed);
       for (const member of ['d', 'x', 'y'] as const) remember(`receipt key ${member}`, jwk[member]);
     }
   });

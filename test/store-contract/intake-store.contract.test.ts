@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AcceptedMessage, OutboxRecord } from '../../src/domain/intake/intake-store.js';
+import type { AcceptedMessage } from '../../src/domain/intake/intake-store.js';
 import type { SerializedMember } from '../../src/domain/member/member-fingerprint.js';
 import type { NormalizedMember } from '../../src/domain/member/normalized-member.js';
+import { outboxRecord } from './store-fixtures.js';
 import { storeAdapters, type OpenedStore } from './store-adapters.js';
 
 const receipt = (messageId: string): AcceptedMessage['receipt'] => ({
@@ -33,18 +34,6 @@ function message(messageId: string, administration = 'EU', overrides: Partial<Ac
 function member(memberId: string, fingerprint = `fp-${memberId}`): SerializedMember {
   const normalized = { memberId, legalName: memberId } as unknown as NormalizedMember;
   return { member: normalized, fingerprint, json: JSON.stringify(normalized) };
-}
-
-function record(administration: string, memberId: string, n: number): OutboxRecord {
-  return {
-    eventId: `${administration}-${memberId}-${n}`,
-    administration,
-    memberKey: `${administration}:${memberId}`,
-    change: 'added',
-    routingKey: `member.${administration}.added`,
-    occurredAt: '2026-01-01T00:00:01.000Z',
-    body: JSON.stringify({ n }),
-  };
 }
 
 const noCursor = { lastSequence: null, lastSnapshotIssuedAt: null };
@@ -96,7 +85,7 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
     const intake = opened.store.intakeStore();
     await expect(
       intake.intake('EU', async (tx) => {
-        await tx.write({ upserts: [member('a')], removals: [], records: [record('EU', 'a', 1)] });
+        await tx.write({ upserts: [member('a')], removals: [], records: [outboxRecord('EU', 'a', 1)] });
         await tx.accept({ message: message('m1'), cursor: { lastSequence: 1, lastSnapshotIssuedAt: null } });
         throw new Error('the last member was bad');
       }),
@@ -175,13 +164,13 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
     let releaseA!: () => void;
     const aHolds = new Promise<void>((resolve) => (releaseA = resolve));
     const a = intake.intake('EU', async (tx) => {
-      await tx.write({ upserts: [], removals: [], records: [record('EU', 'x', 1), record('EU', 'y', 1)] });
+      await tx.write({ upserts: [], removals: [], records: [outboxRecord('EU', 'x', 1), outboxRecord('EU', 'y', 1)] });
       await aHolds;
       await tx.accept({ message: message('a'), cursor: noCursor });
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const b = intake.intake('JP', async (tx) => {
-      await tx.write({ upserts: [], removals: [], records: [record('JP', 'z', 1)] });
+      await tx.write({ upserts: [], removals: [], records: [outboxRecord('JP', 'z', 1)] });
       await tx.accept({ message: message('b', 'JP'), cursor: noCursor });
     });
     if (adapter.name === 'postgres') {
@@ -193,7 +182,7 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
     releaseA();
     await Promise.all([a, b]);
     const c = intake.intake('EU', async (tx) => {
-      await tx.write({ upserts: [], removals: [], records: [record('EU', 'x', 2)] });
+      await tx.write({ upserts: [], removals: [], records: [outboxRecord('EU', 'x', 2)] });
       await tx.accept({ message: message('c'), cursor: noCursor });
     });
     await c;

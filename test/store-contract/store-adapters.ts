@@ -88,6 +88,7 @@ export function holdRelayLease(store: GatewayStore): Promise<number> {
         resolve(epoch);
       },
       lost: () => undefined,
+      eligible: () => true,
     });
   });
 }

@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { ArrangementStatus } from '../../domain/arrangement.js';
-import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, MemberWrites } from '../../domain/intake/intake-store.js';
+import type { Acceptance, AdministrationCursor, IntakeStore, IntakeTransaction, MemberWrites } from '../../domain/intake/intake-store.js';
 import type { MarkedSnapshot, SnapshotMark } from '../../domain/intake/snapshot-repeat.js';
+import { toAcceptedMessage, type AcceptedMessageRow } from '../accepted-message-row.js';
 import type { StoredMember } from '../../domain/member/change-plan.js';
 import type { NormalizedMember } from '../../domain/member/normalized-member.js';
 import type { PendingRecord } from '../../outbox/outbox-ports.js';
@@ -9,19 +10,6 @@ import type { OutboxWatermark } from './outbox-watermark.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { toPartnerKey, type KeyRow } from './sqlite-partner-key-store.js';
 
-interface MessageRow {
-  administration: string;
-  message_id: string;
-  digest: string;
-  /** Null for messages stored before migration 4 (or by a gateway version that does not write it). */
-  payload_digest: string | null;
-  kind: 'snapshot' | 'delta';
-  sequence: number | null;
-  issued_at: string;
-  received_at: string;
-  kid: string;
-  receipt: string;
-}
 
 /** The intake's transaction on SQLite: prepared statements, run inside SqliteDatabase.transaction. */
 export class SqliteIntakeStore implements IntakeStore {
@@ -123,7 +111,7 @@ export class SqliteIntakeStore implements IntakeStore {
     return this.database.exclusive(() => {
       const mark = this.statements.snapshotMark.get(administration) as SnapshotMark | undefined;
       if (mark?.membersLength !== membersLength) return undefined;
-      const message = mark && (this.statements.findMessage.get(administration, mark.messageId) as MessageRow | undefined);
+      const message = mark && (this.statements.findMessage.get(administration, mark.messageId) as AcceptedMessageRow | undefined);
       return mark && message ? { mark, receipt: toAcceptedMessage(message).receipt } : undefined;
     });
   }
@@ -135,7 +123,7 @@ export class SqliteIntakeStore implements IntakeStore {
     },
     arrangementStatus: async (administration) => this.statements.arrangementStatus.get(administration) as ArrangementStatus | undefined,
     findMessage: async (administration, messageId) => {
-      const row = this.statements.findMessage.get(administration, messageId) as MessageRow | undefined;
+      const row = this.statements.findMessage.get(administration, messageId) as AcceptedMessageRow | undefined;
       return row ? toAcceptedMessage(row) : undefined;
     },
     cursor: async (administration): Promise<AdministrationCursor> => {
@@ -184,20 +172,5 @@ export class SqliteIntakeStore implements IntakeStore {
       if (mark === null) this.statements.deleteSnapshotMark.run(administration);
       else if (mark) this.statements.upsertSnapshotMark.run(administration, mark.messageId, mark.membersDigest, mark.membersLength, mark.rulesDigest, mark.receivedAt);
     },
-  };
-}
-
-function toAcceptedMessage(row: MessageRow): AcceptedMessage {
-  return {
-    administration: row.administration,
-    messageId: row.message_id,
-    digest: row.digest,
-    payloadDigest: row.payload_digest,
-    kind: row.kind,
-    sequence: row.sequence,
-    issuedAt: row.issued_at,
-    receivedAt: row.received_at,
-    kid: row.kid,
-    receipt: JSON.parse(row.receipt) as AcceptedMessage['receipt'],
   };
 }
