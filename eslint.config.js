@@ -1,5 +1,5 @@
 // Lint rules: the recommended type-aware set, plus the dependency rule that keeps the domain free of
-// transport concerns (no Express, no amqplib, no SQLite inside src/domain).
+// transport concerns (no Express, no amqplib, no SQLite or PostgreSQL inside src/domain).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -29,7 +29,7 @@ export default tseslint.config(
           patterns: [
             { group: ['express', 'express/*'], message: 'The domain does not know about HTTP.' },
             { group: ['amqplib', 'amqplib/*'], message: 'The domain does not know about RabbitMQ.' },
-            { group: ['better-sqlite3'], message: 'The domain reaches storage through its ports.' },
+            { group: ['better-sqlite3', 'pg', 'pg/*', 'rate-limiter-flexible'], message: 'The domain reaches storage through its ports.' },
             { group: ['**/http/**', '**/messaging/**', '**/store/**'], message: 'The domain depends on nothing outside it.' },
           ],
         },
