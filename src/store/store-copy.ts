@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'winston';
 import { redactedDatabaseUrl } from '../config/app-config.js';
 import { isConnectionFailure } from './postgres/postgres-database.js';
+import { STARTUP_LOCK } from './postgres/postgres-gateway-store.js';
 import { migrate } from './postgres/postgres-migrations.js';
 import { migrations as sqliteMigrations } from './sqlite/sqlite-migrations.js';
 
@@ -141,12 +142,6 @@ export const EMBEDDED_TABLES: readonly string[] = [...COPIED_TABLES.map((t) => t
  */
 export const EMBEDDED_SCHEMA_TABLES: readonly string[] = ['schema_migrations', 'receipt_key_sealing'];
 
-/**
- * The transaction advisory lock gateways on PostgreSQL take for their start-up work (postgres-gateway-store.ts,
- * STARTUP_LOCK): held through the copy, a gateway starting on the target meanwhile waits for it, then
- * finds the copied receipt keys instead of creating its own.
- */
-const STARTUP_LOCK = 'mra-gateway:startup';
 
 /** Rows per INSERT, and the text they may carry at most (members and records are about 1 KB each). */
 const BATCH_ROWS = 1000;
@@ -478,6 +473,8 @@ async function copyInto(client: pg.Client, db: Database.Database, context: CopyC
  */
 async function lockTarget(client: pg.Client, target: string): Promise<void> {
   try {
+    // The gateways' start-up lock, held through the copy: a gateway starting on the target meanwhile
+    // waits for it, then finds the copied receipt keys instead of creating its own.
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [STARTUP_LOCK]);
     await client.query(`LOCK TABLE ${GATEWAY_DATA_TABLES.join(', ')} IN EXCLUSIVE MODE`);
   } catch (error) {

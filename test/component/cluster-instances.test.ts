@@ -85,6 +85,9 @@ describe('three gateway instances on one PostgreSQL store', () => {
     const rotated = await adminCall(cluster.members[0]!.http, admin, 'post', '/receipt-keys/rotate');
     expect(rotated.status).toBe(201);
     const newKid = (rotated.body as { signing: string }).signing;
+    // Nothing has asked C for anything since: its published keys change by the notification alone.
+    const publishedAtB = async () => ((await cluster.members[2]!.http.get('/.well-known/jwks.json')).body as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    await waitUntil('instance C publishes the new receipt key', async () => (await publishedAtB()).includes(newKid), 2_000);
     const accepted = await post(cluster, 1, await signCompact(memberList([memberOf('EU', 3, 'D')], { kind: 'delta' }), eu));
     expect(accepted.status).toBe(202);
     expect(decodeProtectedHeader(receiptOf(accepted)!).kid).toBe(newKid);

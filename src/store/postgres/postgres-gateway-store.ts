@@ -16,7 +16,7 @@ import { PostgresRelayLease, type RelayLeaseTiming } from './postgres-relay-leas
 import { PostgresSharedState } from './postgres-shared-state.js';
 
 /** Start-up work two instances must not do at once holds this transaction advisory lock. */
-const STARTUP_LOCK = 'mra-gateway:startup';
+export const STARTUP_LOCK = 'mra-gateway:startup';
 
 /** The shared store on PostgreSQL: any number of gateway instances on one database. */
 export class PostgresGatewayStore implements GatewayStore {
