@@ -100,7 +100,16 @@ export const COPIED_TABLES: readonly TableCopy[] = [
     columns: [text('administration'), text('message_id'), text('members_digest'), bigint('members_length'), text('rules_digest'), text('received_at')],
     orderBy: 'administration',
   },
-  { table: 'members', columns: [text('administration'), text('member_id'), text('fingerprint'), text('member')], orderBy: 'administration, member_id' },
+  {
+    table: 'members',
+    columns: [text('administration'), text('member_id'), text('fingerprint'), text('member'), bigint('version'), text('removed_at')],
+    orderBy: 'administration, member_id',
+  },
+  {
+    table: 'member_versions',
+    columns: [text('administration'), text('member_id'), bigint('version'), text('change'), text('received_at'), text('message_id'), text('record')],
+    orderBy: 'administration, member_id, version',
+  },
   {
     table: 'outbox',
     columns: [

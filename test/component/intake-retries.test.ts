@@ -46,7 +46,7 @@ describe('retries and replays', () => {
   const claimsOf = async (receipt: string) => JSON.parse(Buffer.from((await compactVerify(receipt, createLocalJWKSet(jwks))).payload).toString('utf8')) as Record<string, unknown>;
   const storedState = () => ({
     ...test.counts(),
-    members: embeddedDb(test.gateway).prepare("SELECT member_id, fingerprint FROM members WHERE administration = 'EU' ORDER BY member_id").all(),
+    members: embeddedDb(test.gateway).prepare("SELECT member_id, fingerprint FROM members WHERE administration = 'EU' AND removed_at IS NULL ORDER BY member_id").all(),
   });
   /** Everything published so far has arrived; a later unchanged outbox count then means nothing more will. */
   const settled = async () => {
@@ -263,7 +263,7 @@ describe('rule 8: an older snapshot never rolls state back', () => {
     const state = () => {
       // unpublished is left out: the relay may still be publishing the first snapshot's record.
       const { messages, outbox } = test.counts();
-      return { messages, outbox, members: embeddedDb(test.gateway).prepare('SELECT member_id, member FROM members ORDER BY member_id').all() };
+      return { messages, outbox, members: embeddedDb(test.gateway).prepare('SELECT member_id, member FROM members WHERE removed_at IS NULL ORDER BY member_id').all() };
     };
     const before = state();
 

@@ -111,7 +111,7 @@ describe('a partner submits member lists and CBP consumers receive records', () 
       });
     }
     expect(records[0]!.body).toEqual({
-      specVersion: '1.0',
+      specVersion: '1.1',
       eventId: expect.stringMatching(UUID) as unknown,
       change: 'added',
       occurredAt: firstReceipt.receivedAt,
@@ -132,6 +132,7 @@ describe('a partner submits member lists and CBP consumers receive records', () 
         certificateType: 'AEOF',
         recognized: true,
         mids: [{ value: 'DEAMAPLA12HAM', source: 'derived' }],
+        version: 1,
       },
       source: { messageId: first.messageId, receivedAt: firstReceipt.receivedAt, kid: key.kid, digest: digestOf(firstBody), sequence: 1 },
     });

@@ -294,7 +294,7 @@ describe('mra admin store copy: an embedded store into PostgreSQL', () => {
       const script = `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
         const db = new Database(${JSON.stringify(path.join(dir, 'gateway.db'))});
         db.pragma('journal_mode = WAL');
-        db.prepare("INSERT INTO members VALUES ('EU', 'DE0000000000001', 'f', '{}')").run();
+        db.prepare("INSERT INTO members (administration, member_id, fingerprint, member) VALUES ('EU', 'DE0000000000001', 'f', '{}')").run();
         process.exit(0);`;
       await run(process.execPath, ['-e', script]);
       expect(readdirSync(dir)).toContain('gateway.db-wal');

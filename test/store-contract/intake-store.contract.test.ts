@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AcceptedMessage } from '../../src/domain/intake/intake-store.js';
-import type { SerializedMember } from '../../src/domain/member/member-fingerprint.js';
+import type { AcceptedMessage, MemberVersionEntry } from '../../src/domain/intake/intake-store.js';
+import type { VersionedMember } from '../../src/domain/member/change-plan.js';
 import type { NormalizedMember } from '../../src/domain/member/normalized-member.js';
 import { outboxRecord } from './store-fixtures.js';
 import { storeAdapters, type OpenedStore } from './store-adapters.js';
@@ -31,9 +31,13 @@ function message(messageId: string, administration = 'EU', overrides: Partial<Ac
   };
 }
 
-function member(memberId: string, fingerprint = `fp-${memberId}`): SerializedMember {
+function member(memberId: string, fingerprint = `fp-${memberId}`, version = 1): VersionedMember {
   const normalized = { memberId, legalName: memberId } as unknown as NormalizedMember;
-  return { member: normalized, fingerprint, json: JSON.stringify(normalized) };
+  return { member: normalized, fingerprint, json: JSON.stringify(normalized), version };
+}
+
+function version(memberId: string, n: number, change: MemberVersionEntry['change'], messageId: string): MemberVersionEntry {
+  return { memberId, version: n, change, receivedAt: `2026-01-0${n}T00:00:00.000Z`, messageId, record: JSON.stringify({ memberId, version: n, change }) };
 }
 
 const noCursor = { lastSequence: null, lastSnapshotIssuedAt: null };
@@ -60,12 +64,12 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
   it('writes members in batches and reads them back by id and as fingerprints', async () => {
     const intake = opened.store.intakeStore();
     await intake.intake('EU', async (tx) => {
-      await tx.write({ upserts: [member('a'), member('b')], removals: [], records: [] });
-      await tx.write({ upserts: [member('c')], removals: [], records: [] });
+      await tx.write({ upserts: [member('a'), member('b')], removals: [], records: [], history: [] });
+      await tx.write({ upserts: [member('c')], removals: [], records: [], history: [] });
       await tx.accept({ message: message('m1'), cursor: noCursor });
     });
     await intake.intake('EU', async (tx) => {
-      await tx.write({ upserts: [member('a', 'fp-a2')], removals: ['b'], records: [] });
+      await tx.write({ upserts: [member('a', 'fp-a2', 2)], removals: [{ memberId: 'b', version: 2, removedAt: '2026-01-02T00:00:00.000Z' }], records: [], history: [] });
       await tx.accept({ message: message('m2'), cursor: noCursor });
     });
     const seen = await intake.intake('EU', async (tx) => ({
@@ -81,11 +85,50 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
     expect(seen.jp.size).toBe(0);
   });
 
+  it('keeps every version: a removed member stays as removed, out of the current state, and comes back on from its version', async () => {
+    const intake = opened.store.intakeStore();
+    await intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [member('a'), member('b')], removals: [], records: [], history: [version('a', 1, 'added', 'm1'), version('b', 1, 'added', 'm1')] });
+      await tx.accept({ message: message('m1'), cursor: noCursor });
+    });
+    await intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [], removals: [{ memberId: 'b', version: 2, removedAt: '2026-01-02T00:00:00.000Z' }], records: [], history: [version('b', 2, 'removed', 'm2')] });
+      await tx.accept({ message: message('m2'), cursor: noCursor });
+    });
+    const seen = await intake.intake('EU', async (tx) => ({
+      all: await tx.fingerprints('EU'),
+      named: await tx.fingerprints('EU', ['a', 'b']),
+      loaded: await tx.loadMembers('EU', ['a', 'b']),
+      removed: await tx.removedVersions('EU', ['a', 'b', 'never']),
+    }));
+    expect([...seen.all.keys()]).toEqual(['a']);
+    expect([...seen.named.keys()]).toEqual(['a']);
+    expect([...seen.loaded.values()].map((m) => [m.member.memberId, m.version])).toEqual([['a', 1]]);
+    expect(Object.fromEntries(seen.removed)).toEqual({ b: 2 });
+
+    await intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [member('b', 'fp-b3', 3)], removals: [], records: [], history: [version('b', 3, 'added', 'm3')] });
+      await tx.accept({ message: message('m3'), cursor: noCursor });
+    });
+    const back = await intake.intake('EU', async (tx) => ({ loaded: await tx.loadMembers('EU', ['b']), removed: await tx.removedVersions('EU', ['b']) }));
+    expect(back.loaded.get('b')).toMatchObject({ version: 3, fingerprint: 'fp-b3' });
+    expect(back.removed.size).toBe(0);
+    const history = await opened.sql<{ member_id: string; version: number; change: string; message_id: string }>(
+      'SELECT member_id, version, change, message_id FROM member_versions ORDER BY member_id, version',
+    );
+    expect(history.map((h) => [h.member_id, Number(h.version), h.change, h.message_id])).toEqual([
+      ['a', 1, 'added', 'm1'],
+      ['b', 1, 'added', 'm1'],
+      ['b', 2, 'removed', 'm2'],
+      ['b', 3, 'added', 'm3'],
+    ]);
+  });
+
   it('stores nothing of a transaction that throws, whatever it wrote before', async () => {
     const intake = opened.store.intakeStore();
     await expect(
       intake.intake('EU', async (tx) => {
-        await tx.write({ upserts: [member('a')], removals: [], records: [outboxRecord('EU', 'a', 1)] });
+        await tx.write({ upserts: [member('a')], removals: [], records: [outboxRecord('EU', 'a', 1)], history: [] });
         await tx.accept({ message: message('m1'), cursor: { lastSequence: 1, lastSnapshotIssuedAt: null } });
         throw new Error('the last member was bad');
       }),
@@ -164,13 +207,13 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
     let releaseA!: () => void;
     const aHolds = new Promise<void>((resolve) => (releaseA = resolve));
     const a = intake.intake('EU', async (tx) => {
-      await tx.write({ upserts: [], removals: [], records: [outboxRecord('EU', 'x', 1), outboxRecord('EU', 'y', 1)] });
+      await tx.write({ upserts: [], removals: [], records: [outboxRecord('EU', 'x', 1), outboxRecord('EU', 'y', 1)], history: [] });
       await aHolds;
       await tx.accept({ message: message('a'), cursor: noCursor });
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const b = intake.intake('JP', async (tx) => {
-      await tx.write({ upserts: [], removals: [], records: [outboxRecord('JP', 'z', 1)] });
+      await tx.write({ upserts: [], removals: [], records: [outboxRecord('JP', 'z', 1)], history: [] });
       await tx.accept({ message: message('b', 'JP'), cursor: noCursor });
     });
     if (adapter.name === 'postgres') {
@@ -182,7 +225,7 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
     releaseA();
     await Promise.all([a, b]);
     const c = intake.intake('EU', async (tx) => {
-      await tx.write({ upserts: [], removals: [], records: [outboxRecord('EU', 'x', 2)] });
+      await tx.write({ upserts: [], removals: [], records: [outboxRecord('EU', 'x', 2)], history: [] });
       await tx.accept({ message: message('c'), cursor: noCursor });
     });
     await c;

@@ -6,7 +6,7 @@ import { holdRelayLease, storeAdapters, type OpenedStore } from './store-adapter
 
 async function commit(opened: OpenedStore, administration: string, messageId: string, records: OutboxRecord[]): Promise<void> {
   await opened.store.intakeStore().intake(administration, async (tx) => {
-    await tx.write({ upserts: [], removals: [], records });
+    await tx.write({ upserts: [], removals: [], records, history: [] });
     await tx.accept({
       message: { administration, messageId, digest: 'd', payloadDigest: 'p', kind: 'delta', sequence: null, issuedAt: '2026-01-01T00:00:00Z', receivedAt: '2026-01-01T00:00:01.000Z', kid: 'k', receipt: { messageId } as never },
       cursor: { lastSequence: null, lastSnapshotIssuedAt: null },

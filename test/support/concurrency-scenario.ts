@@ -190,7 +190,7 @@ function lastAcceptedStates(accepted: MemberList[]): Map<string, MemberView> {
 }
 
 function storedStates(test: TestGateway): Map<string, MemberView> {
-  const rows = embeddedDb(test.gateway).prepare('SELECT administration, member_id, member FROM members').all() as { administration: string; member_id: string; member: string }[];
+  const rows = embeddedDb(test.gateway).prepare('SELECT administration, member_id, member FROM members WHERE removed_at IS NULL').all() as { administration: string; member_id: string; member: string }[];
   return new Map(
     rows.map((row) => {
       const member = JSON.parse(row.member) as MemberView;

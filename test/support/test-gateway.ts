@@ -93,7 +93,7 @@ export async function startTestGateway(setup: TestGatewaySetup = {}): Promise<Te
     counts: () => ({
       messages: (lazyDb().prepare('SELECT COUNT(*) AS n FROM accepted_messages').get() as { n: number }).n,
       outbox: (lazyDb().prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n,
-      members: (lazyDb().prepare('SELECT COUNT(*) AS n FROM members').get() as { n: number }).n,
+      members: (lazyDb().prepare('SELECT COUNT(*) AS n FROM members WHERE removed_at IS NULL').get() as { n: number }).n,
       unpublished: (lazyDb().prepare('SELECT COUNT(*) AS n FROM outbox WHERE seq > (SELECT published_through FROM outbox_cursor)').get() as { n: number }).n,
     }),
     stop: () => gateway.close(),

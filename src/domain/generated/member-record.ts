@@ -4,7 +4,10 @@
  * One change to one partner-program member, as published on the cbp.mra.members exchange (contract.md section 2).
  */
 export interface MemberRecord {
-  specVersion: '1.0';
+  /**
+   * 1.0, or 1.1 (gateway 0.3.0 on): 1.1 adds member.version, an additive change.
+   */
+  specVersion: '1.0' | '1.1';
   /**
    * Stable across redeliveries; equals the AMQP messageId. De-duplicate on it.
    */
@@ -97,6 +100,10 @@ export interface Member {
    */
   recognized: boolean;
   mids: Mid[];
+  /**
+   * Present from specVersion 1.1: 1 for the member's first record, one more for each change (its removal included). Keep the highest version applied per member key and ignore a record at or below it; a jump of more than one is a gap.
+   */
+  version?: number;
 }
 export interface Address {
   /**

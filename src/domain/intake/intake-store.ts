@@ -1,8 +1,7 @@
 import type { ArrangementStatus } from '../arrangement.js';
 import type { ChangeKind } from '../member/member-changes.js';
 import type { PartnerKey } from '../partner-key.js';
-import type { StoredMember } from '../member/change-plan.js';
-import type { SerializedMember } from '../member/member-fingerprint.js';
+import type { StoredMember, VersionedMember } from '../member/change-plan.js';
 import type { Receipt } from './receipt.js';
 import type { MarkedSnapshot, SnapshotMark } from './snapshot-repeat.js';
 
@@ -51,10 +50,32 @@ export interface OutboxRecord {
  * at all (ICD 1, rule 9).
  */
 export interface MemberWrites {
-  upserts: readonly SerializedMember[];
-  removals: readonly string[];
+  /** Members as they are now, at their new version (a member removed earlier comes back). */
+  upserts: readonly VersionedMember[];
+  /** Members removed: kept as removed (since the message's receivedAt), at the version their removal has. */
+  removals: readonly MemberRemoval[];
   /** In the order they are to be published. */
   records: readonly OutboxRecord[];
+  /** Every member version these writes make, kept in the member history whatever the outbox keeps. */
+  history: readonly MemberVersionEntry[];
+}
+
+export interface MemberRemoval {
+  memberId: string;
+  version: number;
+  removedAt: string;
+}
+
+/** One version of one member, as the history keeps it: the record that announced it. */
+export interface MemberVersionEntry {
+  memberId: string;
+  version: number;
+  change: ChangeKind;
+  /** When the gateway accepted the message (RFC 3339, as in the receipt). */
+  receivedAt: string;
+  messageId: string;
+  /** The record's JSON: the member as of this version, what changed, and the message that caused it. */
+  record: string;
 }
 
 /** What ends an accepted message's transaction: the message itself and the administration's order. */
@@ -79,7 +100,10 @@ export interface IntakeTransaction {
   cursor(administration: string): Promise<AdministrationCursor>;
   /** Fingerprints of the named members, or of every current member when no names are given. */
   fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>>;
+  /** The named current members (not those removed), with their versions. */
   loadMembers(administration: string, memberIds: readonly string[]): Promise<Map<string, StoredMember>>;
+  /** The last versions of the named members that are removed. */
+  removedVersions(administration: string, memberIds: readonly string[]): Promise<Map<string, number>>;
   snapshotMark(administration: string): Promise<SnapshotMark | undefined>;
   /** Writes one batch of members and records (see MemberWrites); call as often as needed, then `accept`. */
   write(writes: MemberWrites): Promise<void>;

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { parseInstant } from '../rfc3339.js';
 import { GatewayError, type ProblemItem } from '../gateway-error.js';
 import type { MemberList } from '../generated/member-list.js';
-import { planChanges } from '../member/change-plan.js';
+import { planChanges, type VersionedMember } from '../member/change-plan.js';
 import { recordSerializer, routingKeyFor, type RecordSource } from '../member/member-record.js';
 import { isUsableAt, partnerKeyState } from '../partner-key.js';
 import { problemTypeUri } from '../problem-types.js';
@@ -11,8 +11,7 @@ import type { JwsSerialization } from '../signature/jws-envelope.js';
 import type { MemberListVerifier, VerifiedSubmission } from '../signature/member-list-verifier.js';
 import type { AdministrationAdmission } from './administration-admission.js';
 import type { Warning } from '../member/member-cross-checks.js';
-import type { SerializedMember } from '../member/member-fingerprint.js';
-import type { AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, OutboxRecord } from './intake-store.js';
+import type { AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, MemberRemoval, MemberVersionEntry, MemberWrites, OutboxRecord } from './intake-store.js';
 import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
 import { checkPayload, parseEnvelope, parsePayload, type CheckedPayload } from './payload-decoding.js';
 import { sha256Base64url, type Receipt, type ReceiptCounts, type ReceiptDigests, type ReceiptSigner } from './receipt.js';
@@ -59,9 +58,10 @@ export interface IntakeResult {
 interface MessageChanges {
   counts: ReceiptCounts;
   warnings: Warning[];
-  upserts: SerializedMember[];
-  removals: string[];
+  upserts: VersionedMember[];
+  removals: MemberRemoval[];
   records: OutboxRecord[];
+  history: MemberVersionEntry[];
   snapshotMark?: SnapshotMark | null;
 }
 
@@ -230,7 +230,7 @@ export class MemberListIntake {
     }
     const cursor = await tx.cursor(administration);
     checkOrder(list, cursor);
-    const { counts, warnings, upserts, removals, records, snapshotMark } = await changesOf();
+    const { counts, warnings, upserts, removals, records, history, snapshotMark } = await changesOf();
 
     const claims = { messageId: list.messageId, administration, receivedAt: source.receivedAt, outcome: 'accepted' as const, counts };
     const receipt: Receipt = {
@@ -250,7 +250,7 @@ export class MemberListIntake {
       kid: source.kid,
       receipt,
     };
-    await writeInBatches(tx, upserts, removals, records);
+    await writeInBatches(tx, { upserts, removals, records, history });
     await tx.accept({
       message,
       cursor: {
@@ -293,7 +293,7 @@ export class MemberListIntake {
     if (!current || current.messageId !== expected.messageId || current.membersDigest !== expected.membersDigest || current.rulesDigest !== expected.rulesDigest) {
       throw new RepeatOutdated();
     }
-    return { ...repeat.outcome, upserts: [], removals: [], records: [] };
+    return { ...repeat.outcome, upserts: [], removals: [], records: [], history: [] };
   }
 
   /** The full path: compare the prepared members with the current state, and serialize the records. */
@@ -308,21 +308,27 @@ export class MemberListIntake {
     const administration = list.administration;
     const ids = list.kind === 'delta' ? prepared.entries.map((e) => (e.type === 'member' ? e.incoming.member.memberId : e.memberId)) : undefined;
     const fingerprints = await tx.fingerprints(administration, ids);
-    const plan = await planChanges(list.kind, prepared.entries, { fingerprints, load: (memberIds) => tx.loadMembers(administration, memberIds) });
+    const plan = await planChanges(list.kind, prepared.entries, {
+      fingerprints,
+      load: (memberIds) => tx.loadMembers(administration, memberIds),
+      removedVersions: (memberIds) => tx.removedVersions(administration, memberIds),
+    });
 
     const counts: ReceiptCounts = { members: list.members.length, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: plan.unchanged, notRecognized: prepared.notRecognized };
     const records: OutboxRecord[] = [];
-    const upserts: SerializedMember[] = [];
-    const removals: string[] = [];
+    const history: MemberVersionEntry[] = [];
+    const upserts: VersionedMember[] = [];
+    const removals: MemberRemoval[] = [];
     const serialize = recordSerializer(arrangement, source);
     for (const change of plan.changes) {
       if (change.change === 'added') counts.added++;
       else if (change.change === 'updated') counts.updated++;
       else if (change.change === 'status-changed') counts.statusChanged++;
       else counts.removed++;
-      if (change.change === 'removed') removals.push(change.member.memberId);
+      if (change.change === 'removed') removals.push({ memberId: change.member.memberId, version: change.version, removedAt: source.receivedAt });
       else upserts.push(change);
       const { eventId, body } = serialize(change);
+      history.push({ memberId: change.member.memberId, version: change.version, change: change.change, receivedAt: source.receivedAt, messageId: source.messageId, record: body });
       records.push({
         eventId,
         administration,
@@ -343,7 +349,7 @@ export class MemberListIntake {
       })),
     ]);
     // A delta changes the state away from any snapshot's members text; a snapshot marks its own.
-    return { counts, warnings, upserts, removals, records, snapshotMark: mark };
+    return { counts, warnings, upserts, removals, records, history, snapshotMark: mark };
   }
 
   private async signRejection(error: GatewayError, verified: VerifiedSubmission, receivedAt: Date, digests: ReceiptDigests, messageId: string | undefined): Promise<string> {
@@ -369,11 +375,12 @@ export class MemberListIntake {
 const WRITE_BATCH = 2000;
 
 /** Writes a message's changes in batches of WRITE_BATCH members and records, in order. */
-async function writeInBatches(tx: IntakeTransaction, upserts: readonly SerializedMember[], removals: readonly string[], records: readonly OutboxRecord[]): Promise<void> {
-  const most = Math.max(upserts.length, removals.length, records.length);
+async function writeInBatches(tx: IntakeTransaction, writes: MemberWrites): Promise<void> {
+  const { upserts, removals, records, history } = writes;
+  const most = Math.max(upserts.length, removals.length, records.length, history.length);
   for (let start = 0; start < most; start += WRITE_BATCH) {
     const end = start + WRITE_BATCH;
-    await tx.write({ upserts: upserts.slice(start, end), removals: removals.slice(start, end), records: records.slice(start, end) });
+    await tx.write({ upserts: upserts.slice(start, end), removals: removals.slice(start, end), records: records.slice(start, end), history: history.slice(start, end) });
   }
 }
 

@@ -11,6 +11,8 @@ export type IncomingMember = SerializedMember;
 /** One change the message makes to the administration's current state. */
 export interface MemberChange extends SerializedMember {
   change: ChangeKind;
+  /** The member's version after this change. */
+  version: number;
   /** `member` is the member as it is now; for `removed`, as it was last known. */
   previous?: PreviousValues;
 }
@@ -28,7 +30,7 @@ const COMPARED_FIELDS = [
  * The change that turns `before` into `after`, or undefined when nothing a consumer sees differs.
  * `previous` lists exactly the fields that changed, with their old values.
  */
-export function compareMember(before: NormalizedMember, after: IncomingMember): MemberChange | undefined {
+export function compareMember(before: NormalizedMember, after: IncomingMember): Omit<MemberChange, 'version'> | undefined {
   const previous: Record<string, unknown> = {};
   let statusChanged = false;
   for (const field of COMPARED_FIELDS) {

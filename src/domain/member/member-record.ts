@@ -14,6 +14,9 @@ export interface RecordSource {
   sequence: number | null;
 }
 
+/** The record format the gateway writes: 1.1 carries member.version (schemas/member-record.v1.json accepts 1.0 too). */
+export const RECORD_SPEC_VERSION = '1.1';
+
 /** ICD 2: `member.<change>.<administration in lower case>`. */
 export function routingKeyFor(change: ChangeKind, administration: string): string {
   return `member.${change}.${administration.toLowerCase()}`;
@@ -32,7 +35,8 @@ export interface SerializedRecord {
 /**
  * Serializes the records of one message. The parts every record shares are serialized once, and each
  * member's JSON is the text already made for its fingerprint, so a 50,000-member snapshot does not
- * stringify every member a second time. The output is exactly `JSON.stringify` of a MemberRecord
+ * stringify every member a second time (its version, which is not part of what is fingerprinted, is
+ * appended as the member's last field). The output is exactly `JSON.stringify` of a MemberRecord
  * (same keys, same order); the component tests validate it against schemas/member-record.v1.json.
  */
 export function recordSerializer(arrangement: Arrangement, source: RecordSource): (change: MemberChange) => SerializedRecord {
@@ -47,6 +51,7 @@ export function recordSerializer(arrangement: Arrangement, source: RecordSource)
   return (change) => {
     const eventId = randomUUID();
     const previous = change.previous ? `,"previous":${JSON.stringify(change.previous)}` : '';
-    return { eventId, body: `{"specVersion":"1.0","eventId":"${eventId}","change":"${change.change}"${shared}${change.json}${previous}${sourceJson}` };
+    const member = `${change.json.slice(0, -1)},"version":${change.version}}`;
+    return { eventId, body: `{"specVersion":"${RECORD_SPEC_VERSION}","eventId":"${eventId}","change":"${change.change}"${shared}${member}${previous}${sourceJson}` };
   };
 }

@@ -84,9 +84,9 @@ class PostgresIntakeTransaction implements IntakeTransaction {
   async fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>> {
     const { rows } =
       memberIds === undefined
-        ? await this.client.query<[string, string]>({ text: 'SELECT member_id, fingerprint FROM members WHERE administration = $1', values: [administration], rowMode: 'array' })
+        ? await this.client.query<[string, string]>({ text: 'SELECT member_id, fingerprint FROM members WHERE administration = $1 AND removed_at IS NULL', values: [administration], rowMode: 'array' })
         : await this.client.query<[string, string]>({
-            text: 'SELECT member_id, fingerprint FROM members WHERE administration = $1 AND member_id = ANY($2::text[])',
+            text: 'SELECT member_id, fingerprint FROM members WHERE administration = $1 AND member_id = ANY($2::text[]) AND removed_at IS NULL',
             values: [administration, memberIds],
             rowMode: 'array',
           });
@@ -96,12 +96,22 @@ class PostgresIntakeTransaction implements IntakeTransaction {
   async loadMembers(administration: string, memberIds: readonly string[]): Promise<Map<string, StoredMember>> {
     const result = new Map<string, StoredMember>();
     if (memberIds.length === 0) return result;
-    const { rows } = await this.client.query<{ member_id: string; fingerprint: string; member: string }>(
-      'SELECT member_id, fingerprint, member FROM members WHERE administration = $1 AND member_id = ANY($2::text[])',
+    const { rows } = await this.client.query<{ member_id: string; fingerprint: string; member: string; version: number }>(
+      'SELECT member_id, fingerprint, member, version FROM members WHERE administration = $1 AND member_id = ANY($2::text[]) AND removed_at IS NULL',
       [administration, memberIds],
     );
-    for (const row of rows) result.set(row.member_id, { fingerprint: row.fingerprint, json: row.member, member: JSON.parse(row.member) as NormalizedMember });
+    for (const row of rows) result.set(row.member_id, { fingerprint: row.fingerprint, json: row.member, member: JSON.parse(row.member) as NormalizedMember, version: row.version });
     return result;
+  }
+
+  async removedVersions(administration: string, memberIds: readonly string[]): Promise<Map<string, number>> {
+    if (memberIds.length === 0) return new Map();
+    const { rows } = await this.client.query<[string, number]>({
+      text: 'SELECT member_id, version FROM members WHERE administration = $1 AND member_id = ANY($2::text[]) AND removed_at IS NOT NULL',
+      values: [administration, memberIds],
+      rowMode: 'array',
+    });
+    return new Map(rows);
   }
 
   async snapshotMark(administration: string): Promise<SnapshotMark | undefined> {
@@ -119,15 +129,28 @@ class PostgresIntakeTransaction implements IntakeTransaction {
     const administration = this.administration;
     if (writes.upserts.length > 0) {
       const values: unknown[] = [administration];
-      const rows = writes.upserts.map((u) => `($1, ${placeholders(values, [u.member.memberId, u.fingerprint, u.json])})`);
+      const rows = writes.upserts.map((u) => `($1, ${placeholders(values, [u.member.memberId, u.fingerprint, u.json, u.version])}, NULL)`);
       await this.client.query(
-        `INSERT INTO members (administration, member_id, fingerprint, member) VALUES ${rows.join(', ')}
-         ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member`,
+        `INSERT INTO members (administration, member_id, fingerprint, member, version, removed_at) VALUES ${rows.join(', ')}
+         ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member,
+           version = excluded.version, removed_at = NULL`,
         values,
       );
     }
     if (writes.removals.length > 0) {
-      await this.client.query('DELETE FROM members WHERE administration = $1 AND member_id = ANY($2::text[])', [administration, writes.removals]);
+      const values: unknown[] = [administration];
+      const rows = writes.removals.map((r) => `(${placeholders(values, [r.memberId, r.version, r.removedAt])})`);
+      await this.client.query(
+        `UPDATE members m SET version = r.version::bigint, removed_at = r.removed_at
+         FROM (VALUES ${rows.join(', ')}) AS r(member_id, version, removed_at)
+         WHERE m.administration = $1 AND m.member_id = r.member_id`,
+        values,
+      );
+    }
+    if (writes.history.length > 0) {
+      const values: unknown[] = [administration];
+      const rows = writes.history.map((v) => `($1, ${placeholders(values, [v.memberId, v.version, v.change, v.receivedAt, v.messageId, v.record])})`);
+      await this.client.query(`INSERT INTO member_versions (administration, member_id, version, change, received_at, message_id, record) VALUES ${rows.join(', ')}`, values);
     }
     if (writes.records.length > 0) {
       // Identity values are drawn in the order of the VALUES list: publishing order.

@@ -185,6 +185,27 @@ export const postgresMigrations: readonly Migration[] = [
     );
     `,
   },
+  {
+    // 3: the register. Each member has a version (1 for the members already stored), a member removed
+    // stays as removed (removed_at: the acceptance of the message that removed it), and every version is
+    // kept in member_versions (the record that announced it), whatever the outbox keeps. A contract step:
+    // a gateway from before would delete removed members and write no versions.
+    sql: `
+    ALTER TABLE members ADD COLUMN version bigint NOT NULL DEFAULT 1;
+    ALTER TABLE members ADD COLUMN removed_at text;
+    CREATE TABLE member_versions (
+      administration text NOT NULL,
+      member_id      text NOT NULL,
+      version        bigint NOT NULL,
+      change         text NOT NULL,
+      received_at    text NOT NULL,
+      message_id     text NOT NULL,
+      record         text NOT NULL,
+      PRIMARY KEY (administration, member_id, version)
+    );
+    `,
+    oldestCompatible: 3,
+  },
 ];
 
 /**

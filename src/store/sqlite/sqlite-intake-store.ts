@@ -24,7 +24,9 @@ export class SqliteIntakeStore implements IntakeStore {
     | 'insertMessage'
     | 'upsertCursor'
     | 'upsertMember'
-    | 'deleteMember'
+    | 'removeMember'
+    | 'removedVersion'
+    | 'insertVersion'
     | 'insertOutbox'
     | 'snapshotMark'
     | 'upsertSnapshotMark'
@@ -53,9 +55,11 @@ export class SqliteIntakeStore implements IntakeStore {
       partnerKey: db.prepare('SELECT * FROM partner_keys WHERE administration = ? AND kid = ?'),
       arrangementStatus: db.prepare('SELECT status FROM arrangement_status WHERE administration = ?').pluck(),
       cursor: db.prepare('SELECT last_sequence, last_snapshot_issued_at FROM administration_cursors WHERE administration = ?'),
-      allFingerprints: db.prepare('SELECT member_id, fingerprint FROM members WHERE administration = ?').raw(),
-      fingerprint: db.prepare('SELECT fingerprint FROM members WHERE administration = ? AND member_id = ?').pluck(),
-      member: db.prepare('SELECT fingerprint, member FROM members WHERE administration = ? AND member_id = ?'),
+      // Current members only: a removed member is kept (the register shows it) but is no longer held.
+      allFingerprints: db.prepare('SELECT member_id, fingerprint FROM members WHERE administration = ? AND removed_at IS NULL').raw(),
+      fingerprint: db.prepare('SELECT fingerprint FROM members WHERE administration = ? AND member_id = ? AND removed_at IS NULL').pluck(),
+      member: db.prepare('SELECT fingerprint, member, version FROM members WHERE administration = ? AND member_id = ? AND removed_at IS NULL'),
+      removedVersion: db.prepare('SELECT version FROM members WHERE administration = ? AND member_id = ? AND removed_at IS NOT NULL').pluck(),
       insertMessage: db.prepare(
         `INSERT INTO accepted_messages (administration, message_id, digest, payload_digest, kind, sequence, issued_at, received_at, kid, receipt)
          VALUES (@administration, @messageId, @digest, @payloadDigest, @kind, @sequence, @issuedAt, @receivedAt, @kid, @receipt)`,
@@ -65,10 +69,14 @@ export class SqliteIntakeStore implements IntakeStore {
          ON CONFLICT (administration) DO UPDATE SET last_sequence = excluded.last_sequence, last_snapshot_issued_at = excluded.last_snapshot_issued_at`,
       ),
       upsertMember: db.prepare(
-        `INSERT INTO members (administration, member_id, fingerprint, member) VALUES (?, ?, ?, ?)
-         ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member`,
+        `INSERT INTO members (administration, member_id, fingerprint, member, version, removed_at) VALUES (?, ?, ?, ?, ?, NULL)
+         ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member,
+           version = excluded.version, removed_at = NULL`,
       ),
-      deleteMember: db.prepare('DELETE FROM members WHERE administration = ? AND member_id = ?'),
+      removeMember: db.prepare('UPDATE members SET version = ?, removed_at = ? WHERE administration = ? AND member_id = ?'),
+      insertVersion: db.prepare(
+        'INSERT INTO member_versions (administration, member_id, version, change, received_at, message_id, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       snapshotMark: db.prepare(
         `SELECT message_id AS messageId, members_digest AS membersDigest, members_length AS membersLength, rules_digest AS rulesDigest, received_at AS receivedAt
          FROM snapshot_marks WHERE administration = ?`,
@@ -147,16 +155,25 @@ export class SqliteIntakeStore implements IntakeStore {
     loadMembers: async (administration, memberIds) => {
       const result = new Map<string, StoredMember>();
       for (const memberId of memberIds) {
-        const row = this.statements.member.get(administration, memberId) as { fingerprint: string; member: string } | undefined;
-        if (row) result.set(memberId, { fingerprint: row.fingerprint, json: row.member, member: JSON.parse(row.member) as NormalizedMember });
+        const row = this.statements.member.get(administration, memberId) as { fingerprint: string; member: string; version: number } | undefined;
+        if (row) result.set(memberId, { fingerprint: row.fingerprint, json: row.member, member: JSON.parse(row.member) as NormalizedMember, version: row.version });
+      }
+      return result;
+    },
+    removedVersions: async (administration, memberIds) => {
+      const result = new Map<string, number>();
+      for (const memberId of memberIds) {
+        const version = this.statements.removedVersion.get(administration, memberId) as number | undefined;
+        if (version !== undefined) result.set(memberId, version);
       }
       return result;
     },
     snapshotMark: async (administration) => this.statements.snapshotMark.get(administration) as SnapshotMark | undefined,
     write: async (writes: MemberWrites) => {
       const administration = this.administration;
-      for (const { member, fingerprint, json } of writes.upserts) this.statements.upsertMember.run(administration, member.memberId, fingerprint, json);
-      for (const memberId of writes.removals) this.statements.deleteMember.run(administration, memberId);
+      for (const { member, fingerprint, json, version } of writes.upserts) this.statements.upsertMember.run(administration, member.memberId, fingerprint, json, version);
+      for (const { memberId, version, removedAt } of writes.removals) this.statements.removeMember.run(version, removedAt, administration, memberId);
+      for (const v of writes.history) this.statements.insertVersion.run(administration, v.memberId, v.version, v.change, v.receivedAt, v.messageId, v.record);
       const now = Date.now();
       for (const r of writes.records) {
         const seq = Number(this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now).lastInsertRowid);

@@ -151,12 +151,31 @@ const steps: readonly string[] = [
   CREATE TABLE receipt_key_sealing (since TEXT NOT NULL);
   INSERT INTO receipt_key_sealing (since) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
   `,
+  // 6: the register. Each member has a version (1 for the members already stored), a member removed
+  // stays as removed (removed_at: the acceptance of the message that removed it), and every version
+  // is kept in member_versions (the record that announced it), whatever the outbox keeps. A contract
+  // step: a gateway from before would delete removed members and write no versions.
+  `
+  ALTER TABLE members ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE members ADD COLUMN removed_at TEXT;
+  CREATE TABLE member_versions (
+    administration TEXT NOT NULL,
+    member_id      TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    change         TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    message_id     TEXT NOT NULL,
+    record         TEXT NOT NULL,
+    PRIMARY KEY (administration, member_id, version)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**
  * Contract steps: 3 dropped outbox.published_at, which gateways that knew 2 steps still wrote; 5 marks
- * the receipt keys sealed, which gateways that knew 4 steps cannot read.
+ * the receipt keys sealed, which gateways that knew 4 steps cannot read; 6 keeps removed members, which
+ * gateways that knew 5 steps would take for current ones.
  */
-const CONTRACT_STEPS: ReadonlySet<number> = new Set([3, 5]);
+const CONTRACT_STEPS: ReadonlySet<number> = new Set([3, 5, 6]);
 
 export const migrations: readonly Migration[] = steps.map((sql, i) => (CONTRACT_STEPS.has(i + 1) ? { sql, oldestCompatible: i + 1 } : { sql }));

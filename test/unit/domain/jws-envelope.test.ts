@@ -50,7 +50,10 @@ describe('the JSON serialization of a JWS', () => {
   });
 
   it('finds the payload JSON.parse finds, for any arrangement of members and whitespace', () => {
-    const extra = fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => !['payload', 'protected', 'signature', 'header', 'signatures', '__proto__'].includes(k)), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 4 });
+    const extra = fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => !['payload', 'protected', 'signature', 'header', 'signatures', '__proto__'].includes(k)), fc
+      .jsonValue({ maxDepth: 4 })
+      // The envelope refuses a "__proto__" key anywhere, also inside members it otherwise ignores (strict-json.test.ts).
+      .filter((value) => !JSON.stringify(value).includes('"__proto__"')), { maxKeys: 4 });
     const space = fc.constantFrom('', ' ', '\n', '\t ', '\r\n  ');
     fc.assert(
       fc.property(extra, fc.nat(), space, (members, position, ws) => {

@@ -103,7 +103,7 @@ async function rig() {
       return error;
     },
     counts: () => ({ messages: count('accepted_messages'), members: count('members'), outbox: count('outbox'), marks: count('snapshot_marks') }),
-    members: () => db.prepare("SELECT member_id, member FROM members WHERE administration = 'EU' ORDER BY member_id").all(),
+    members: () => db.prepare("SELECT member_id, member FROM members WHERE administration = 'EU' AND removed_at IS NULL ORDER BY member_id").all(),
     revoke: (k: PartnerSigningKey, at = new Date()) => db.prepare("UPDATE partner_keys SET revoked_at = ?, revocation_reason = 'exposed' WHERE administration = 'EU' AND kid = ?").run(at.getTime(), k.kid),
     storeStatus: (status: string) =>
       db.prepare("INSERT INTO arrangement_status (administration, status, reason, changed_at, changed_by) VALUES ('EU', ?, 'review', ?, '{}') ON CONFLICT (administration) DO UPDATE SET status = excluded.status").run(status, Date.now()),

@@ -37,6 +37,7 @@ class MemoryIntakeStore implements IntakeStore {
         return this.fingerprints;
       },
       loadMembers: async () => new Map(),
+      removedVersions: async () => new Map(),
       snapshotMark: async () => this.markInside,
       write: async (writes) => void this.written.push(writes),
       accept: async (acceptance) => void this.accepted.push(acceptance),

@@ -15,11 +15,12 @@ function incoming(member: Member, index = 0): IncomingEntry {
   return { type: 'member', index, incoming: serializeMember(normalized) };
 }
 
-function state(members: Member[]) {
+/** Current members (at `version`) and removed ones with their last versions. */
+function state(members: Member[], options: { version?: number; removed?: Record<string, number> } = {}) {
   const stored = new Map<string, StoredMember>();
   for (const member of members) {
     const entry = incoming(member);
-    if (entry.type === 'member') stored.set(member.memberId, entry.incoming);
+    if (entry.type === 'member') stored.set(member.memberId, { ...entry.incoming, version: options.version ?? 1 });
   }
   const loads: string[][] = [];
   return {
@@ -30,6 +31,7 @@ function state(members: Member[]) {
         loads.push([...ids]);
         return new Map(ids.filter((id) => stored.has(id)).map((id) => [id, stored.get(id)!]));
       },
+      removedVersions: async (ids: readonly string[]) => new Map(ids.filter((id) => options.removed?.[id] !== undefined).map((id) => [id, options.removed![id]!])),
     },
   };
 }
@@ -72,6 +74,27 @@ describe('change plan', () => {
     const plan = await planChanges('delta', [{ type: 'removal', index: 0, memberId: 'DE1' }, { type: 'removal', index: 1, memberId: 'DE404' }], current);
     expect(plan.changes.map((ch) => [ch.change, ch.member.memberId])).toEqual([['removed', 'DE1']]);
     expect(plan.unknownRemovals).toEqual([1]);
+  });
+});
+
+describe('member versions', () => {
+  it('a new member is version 1; a change or a removal is one more than the stored version', async () => {
+    const { current } = state([a, b], { version: 4 });
+    const plan = await planChanges('delta', [incoming({ ...a, legalName: 'Renamed AG' }), { type: 'removal', index: 1, memberId: 'DE2' }, incoming(c, 2)], current);
+    expect(plan.changes.map((ch) => [ch.change, ch.member.memberId, ch.version])).toEqual([
+      ['updated', 'DE1', 5],
+      ['removed', 'DE2', 5],
+      ['added', 'DE3', 1],
+    ]);
+  });
+
+  it('a member added again after its removal goes on from its last version', async () => {
+    const { current } = state([], { removed: { DE3: 7 } });
+    const plan = await planChanges('delta', [incoming(c), incoming(b, 1)], current);
+    expect(plan.changes.map((ch) => [ch.member.memberId, ch.version])).toEqual([
+      ['DE3', 8],
+      ['DE2', 1],
+    ]);
   });
 });
 
