@@ -45,6 +45,8 @@ export interface AppConfig {
   timeouts: { headersMs: number; requestMs: number; bodyIdleMs: number };
   /** How often the instance reports itself and its configuration digest to the store (INSTANCE_HEARTBEAT_SECONDS). */
   instanceHeartbeatMs: number;
+  /** How long member versions are kept in the history (MEMBER_HISTORY_RETENTION_DAYS); undefined: forever. */
+  memberHistoryRetentionDays: number | undefined;
 }
 
 export interface DatabaseConfig {
@@ -112,6 +114,8 @@ export function loadConfig(env: Env): AppConfig {
     },
     timeouts: timeouts(env),
     instanceHeartbeatMs: integer(env, 'INSTANCE_HEARTBEAT_SECONDS', 10, 1, 300) * 1000,
+    // 0 (the default) keeps every version for good: what CBP knew on the day of an entry stays answerable.
+    memberHistoryRetentionDays: integer(env, 'MEMBER_HISTORY_RETENTION_DAYS', 0, 0, 36_500) || undefined,
   };
 }
 

@@ -3,6 +3,7 @@ import type { IntakeStore } from '../domain/intake/intake-store.js';
 import type { PartnerKey, PartnerKeyDirectory } from '../domain/partner-key.js';
 import type { OutboxStore, PendingRecord } from '../outbox/outbox-ports.js';
 import type { ReceiptKeyStore } from '../receipts/receipt-key-store.js';
+import type { MemberRegisterStore } from '../register/member-register-store.js';
 import type { RelayLease } from '../outbox/relay-lease.js';
 import type { Clock } from '../domain/clock.js';
 import type { AdministrationLimiter } from '../domain/intake/administration-admission.js';
@@ -17,6 +18,15 @@ export interface PartnerKeyStore extends PartnerKeyDirectory {
   hasKeys(administration: string): Promise<boolean>;
   /** Adds keys; all or none. A kid already registered for the administration is an error. */
   add(keys: readonly PartnerKey[]): Promise<void>;
+}
+
+/** The member history (every version of every member), as far as its retention is concerned. */
+export interface MemberHistoryStore {
+  /**
+   * Deletes versions accepted before `before`, except each member's latest (its current state, or its
+   * removal, stays explained); returns how many went.
+   */
+  prune(before: Date): Promise<number>;
 }
 
 /**
@@ -52,6 +62,9 @@ export interface GatewayStore {
   readonly admin: AdminStore;
   readonly adminTokens: AdminTokenLedger;
   readonly outbox: OutboxStore;
+  readonly memberHistory: MemberHistoryStore;
+  /** The register's reads (every version of every member). */
+  readonly register: MemberRegisterStore;
   readonly sharedState: SharedStateWatch;
   /** The right to publish the outbox (exactly one instance holds it at a time). */
   readonly relayLease: RelayLease;

@@ -124,6 +124,28 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
     ]);
   });
 
+  it("prunes history older than the retention, but never a member's latest version", async () => {
+    const intake = opened.store.intakeStore();
+    // a: versions 1 (Jan 1) and 2 (Jan 2); b: version 1 only (Jan 1), removed as version 2 on Jan 3.
+    await intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [member('a'), member('b')], removals: [], records: [], history: [version('a', 1, 'added', 'm1'), version('b', 1, 'added', 'm1')] });
+      await tx.accept({ message: message('m1'), cursor: noCursor });
+    });
+    await intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [member('a', 'fp-a2', 2)], removals: [], records: [], history: [version('a', 2, 'updated', 'm2')] });
+      await tx.accept({ message: message('m2'), cursor: noCursor });
+    });
+    await intake.intake('EU', async (tx) => {
+      await tx.write({ upserts: [], removals: [{ memberId: 'b', version: 2, removedAt: '2026-01-02T00:00:00.000Z' }], records: [], history: [version('b', 2, 'removed', 'm3')] });
+      await tx.accept({ message: message('m3'), cursor: noCursor });
+    });
+    const left = async () => (await opened.sql<{ member_id: string; version: number }>('SELECT member_id, version FROM member_versions ORDER BY member_id, version')).map((r) => `${r.member_id}${Number(r.version)}`);
+    expect(await opened.store.memberHistory.prune(new Date('2026-01-01T00:00:00.000Z'))).toBe(0);
+    // Everything before Jan 5 is old enough; the latest version of each member stays.
+    expect(await opened.store.memberHistory.prune(new Date('2026-01-05T00:00:00.000Z'))).toBe(2);
+    expect(await left()).toEqual(['a2', 'b2']);
+  });
+
   it('stores nothing of a transaction that throws, whatever it wrote before', async () => {
     const intake = opened.store.intakeStore();
     await expect(

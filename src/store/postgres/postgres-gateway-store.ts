@@ -9,6 +9,8 @@ import { PostgresAdminTokenLedger } from './postgres-admin-token-ledger.js';
 import { PostgresDatabase } from './postgres-database.js';
 import { PostgresInstanceRegistry } from './postgres-instance-registry.js';
 import { PostgresIntakeStore } from './postgres-intake-store.js';
+import { PostgresMemberHistory } from './postgres-member-history.js';
+import { PostgresMemberRegister } from './postgres-member-register.js';
 import { PostgresOutboxStore } from './postgres-outbox-store.js';
 import { PostgresPartnerKeyStore } from './postgres-partner-key-store.js';
 import { PostgresReceiptKeyStore } from './postgres-receipt-key-store.js';
@@ -28,6 +30,8 @@ export class PostgresGatewayStore implements GatewayStore {
   readonly admin: PostgresAdminStore;
   readonly adminTokens: PostgresAdminTokenLedger;
   readonly outbox: PostgresOutboxStore;
+  readonly memberHistory: PostgresMemberHistory;
+  readonly register: PostgresMemberRegister;
   readonly sharedState: PostgresSharedState;
   readonly relayLease: PostgresRelayLease;
   readonly instances: PostgresInstanceRegistry;
@@ -43,6 +47,8 @@ export class PostgresGatewayStore implements GatewayStore {
     this.admin = new PostgresAdminStore(database);
     this.adminTokens = new PostgresAdminTokenLedger(database);
     this.outbox = new PostgresOutboxStore(database);
+    this.memberHistory = new PostgresMemberHistory(database);
+    this.register = new PostgresMemberRegister(database);
     this.sharedState = new PostgresSharedState(database, logger);
     this.relayLease = new PostgresRelayLease(database, this.instanceId, logger, leaseTiming);
     this.intake = new PostgresIntakeStore(database);

@@ -9,6 +9,8 @@ import { SqliteAdminStore } from './sqlite-admin-store.js';
 import { SqliteAdminTokenLedger } from './sqlite-admin-token-ledger.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { SqliteIntakeStore } from './sqlite-intake-store.js';
+import { SqliteMemberHistory } from './sqlite-member-history.js';
+import { SqliteMemberRegister } from './sqlite-member-register.js';
 import { SqliteOutboxStore } from './sqlite-outbox-store.js';
 import { SqlitePartnerKeyStore } from './sqlite-partner-key-store.js';
 import { SqliteReceiptKeyStore } from './sqlite-receipt-key-store.js';
@@ -21,6 +23,8 @@ export class SqliteGatewayStore implements GatewayStore {
   readonly admin: SqliteAdminStore;
   readonly adminTokens: SqliteAdminTokenLedger;
   readonly outbox: SqliteOutboxStore;
+  readonly memberHistory: SqliteMemberHistory;
+  readonly register: SqliteMemberRegister;
   readonly sharedState = unsharedState;
   readonly relayLease = new SoleRelayLease();
   readonly instances = new SoleInstanceRegistry();
@@ -31,6 +35,8 @@ export class SqliteGatewayStore implements GatewayStore {
     this.admin = new SqliteAdminStore(database);
     this.adminTokens = new SqliteAdminTokenLedger(database);
     this.outbox = new SqliteOutboxStore(database);
+    this.memberHistory = new SqliteMemberHistory(database);
+    this.register = new SqliteMemberRegister(database);
   }
 
   static open(dataDir: string): SqliteGatewayStore {
