@@ -18,6 +18,9 @@ import { BUSY_RETRY_AFTER_SECONDS, LARGE_SUBMISSION_BYTES, SubmissionSlots } fro
 import { createLogger } from './logging/logger.js';
 import { AmqpRecordPublisher } from './messaging/amqp-record-publisher.js';
 import { GatewayMetrics } from './operations/gateway-metrics.js';
+import { HistoryRetention } from './operations/history-retention.js';
+import { MemberReaderAuthenticator, mayRead } from './register/member-reader-authenticator.js';
+import type { MemberRegisterDependencies } from './register/member-register-router.js';
 import { configDigest } from './operations/config-digest.js';
 import { InstanceHeartbeat } from './operations/instance-heartbeat.js';
 import { reportStoredPartnerKeys } from './operations/stored-partner-keys.js';
@@ -49,6 +52,12 @@ export interface Gateway {
   publisher: AmqpRecordPublisher;
   relay: RelayLeadership;
   close(): Promise<void>;
+}
+
+/** Who may read the register: CBP systems with the members:read role, partners for their own administration. */
+function memberReaders(deps: ConstructorParameters<typeof MemberReaderAuthenticator>[0]): Pick<MemberRegisterDependencies, 'authenticate' | 'mayRead'> {
+  const authenticator = new MemberReaderAuthenticator(deps);
+  return { authenticate: (authorization) => authenticator.authenticate(authorization), mayRead };
 }
 
 /**
@@ -100,6 +109,8 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       ...(config.database ? { brokerGraceMs: config.database.relayLeaseMs * 3 } : {}),
     });
     relay.start();
+    const historyRetention = new HistoryRetention(store.memberHistory, config.memberHistoryRetentionDays, logger);
+    historyRetention.start();
     // Changes made through other instances (statuses, receipt keys) reach this one's caches.
     store.sharedState.onChange(async () => {
       await ArrangementAdmin.applyStoredStatuses(arrangements, store.admin);
@@ -136,6 +147,12 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
         slots: new SubmissionSlots(config.bodyLimits.maxConcurrentLarge, LARGE_SUBMISSION_BYTES, BUSY_RETRY_AFTER_SECONDS),
       },
       admin,
+      register: {
+        register: store.register,
+        ...memberReaders({ adminKeys: admin.adminKeys, partnerKeys, partnerAlgorithms: config.jwsAlgorithms, clock, logger }),
+        arrangements,
+        ensureCurrent: () => store.sharedState.ensureCurrent(),
+      },
       operations: { metrics, readiness: { store, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds, config: { digest } } },
       limits: { perClientPerMinute, bodyIdleMs: config.timeouts.bodyIdleMs },
       clock,
@@ -177,6 +194,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await historyRetention.stop();
         await relay.stop();
         await publisher.close();
         await heartbeat.stop();

@@ -61,7 +61,7 @@ class KeyRefused extends Error {
   }
 }
 
-type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
+export type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
 
 /**
  * Authenticates admin API calls (ICD 3): a JWT signed by a key of admin-keys.json, verified by jose
@@ -118,22 +118,8 @@ export class AdminAuthenticator {
     return { kid: key.kid, sub, roles: key.roles };
   }
 
-  private async verificationKey(header: JWTHeaderParameters): Promise<VerificationKey> {
-    const key = header.kid === undefined ? undefined : this.keys.get(header.kid);
-    if (!key) throw new KeyRefused('unknown-key');
-    if (key.jwk.alg !== undefined && key.jwk.alg !== header.alg) throw new KeyRefused('disallowed-algorithm');
-    const cacheKey = `${key.kid}\u0000${header.alg}`;
-    const cached = this.imported.get(cacheKey);
-    if (cached) return cached;
-    let imported: VerificationKey;
-    try {
-      imported = await importJWK(key.jwk, header.alg);
-    } catch {
-      // The algorithm does not fit the key (an ES384 token for a P-256 key, PS256 for an EC key).
-      throw new KeyRefused('disallowed-algorithm');
-    }
-    this.imported.set(cacheKey, imported);
-    return imported;
+  private verificationKey(header: JWTHeaderParameters): Promise<VerificationKey> {
+    return adminVerificationKey(this.keys, this.imported, header);
   }
 
   private refuse(reason: AdminAuthFailure, kid?: string, sub?: string): GatewayError {
@@ -143,14 +129,42 @@ export class AdminAuthenticator {
 }
 
 /**
+ * The administrator key that verifies a token with this header, imported once per kid and algorithm
+ * into `imported`; throws KeyRefused for an unknown kid or an algorithm the key does not take. Shared
+ * with the member register's reader authenticator (src/register/member-reader-authenticator.ts).
+ */
+export async function adminVerificationKey(
+  keys: ReadonlyMap<string, AdminKey>,
+  imported: Map<string, VerificationKey>,
+  header: JWTHeaderParameters,
+): Promise<VerificationKey> {
+  const key = header.kid === undefined ? undefined : keys.get(header.kid);
+  if (!key) throw new KeyRefused('unknown-key');
+  if (key.jwk.alg !== undefined && key.jwk.alg !== header.alg) throw new KeyRefused('disallowed-algorithm');
+  const cacheKey = `${key.kid}\u0000${header.alg}`;
+  const cached = imported.get(cacheKey);
+  if (cached) return cached;
+  let verificationKey: VerificationKey;
+  try {
+    verificationKey = await importJWK(key.jwk, header.alg);
+  } catch {
+    // The algorithm does not fit the key (an ES384 token for a P-256 key, PS256 for an EC key).
+    throw new KeyRefused('disallowed-algorithm');
+  }
+  imported.set(cacheKey, verificationKey);
+  return verificationKey;
+}
+
+/**
  * `sub` is stored as the actor of audit entries and shown with them, `jti` in the token ledger: both must
  * be text that can be stored and shown as it is (src/validation/text-characters.ts).
  */
-function isShortText(value: unknown): value is string {
+export function isShortText(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 256 && isAcceptableText(value);
 }
 
-function classify(error: unknown): AdminAuthFailure {
+/** The reason for a jose verification error (or a KeyRefused). */
+export function classify(error: unknown): AdminAuthFailure {
   if (error instanceof KeyRefused) return error.reason;
   if (error instanceof joseErrors.JWTExpired) return 'expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {

@@ -2,9 +2,10 @@ import type { JWK } from 'jose';
 
 /**
  * What an admin key may do. A key in admin-keys.json without a "roles" member has every role; a key
- * with one (for example an auditor's `["audit"]`) only those.
+ * with one (for example an auditor's `["audit"]`) only those. `members:read` lets a CBP system read the
+ * member register (GET /v1/members..., src/register/member-reader-authenticator.ts).
  */
-export const ADMIN_ROLES = ['keys', 'arrangements', 'receipt-keys', 'audit'] as const;
+export const ADMIN_ROLES = ['keys', 'arrangements', 'receipt-keys', 'audit', 'members:read'] as const;
 
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 

@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import type { ReceiptKeys } from '../receipts/receipt-keys.js';
 import type { AdminStore, AdminTokenLedger } from './admin-store.js';
 import { AdminAuthenticator } from './admin-authenticator.js';
+import type { AdminKey } from './admin-key.js';
 import type { AdminApi } from './admin-router.js';
 import { ArrangementAdmin } from './arrangement-admin.js';
 import { AuditLog } from './audit-log.js';
@@ -28,7 +29,7 @@ export interface AdministrationDependencies {
  * a missing one leaves the admin API refusing everything), puts the arrangement status changes kept in
  * the store in force, and builds the services the admin API calls.
  */
-export async function startAdministration(deps: AdministrationDependencies): Promise<AdminApi> {
+export async function startAdministration(deps: AdministrationDependencies): Promise<AdminApi & { adminKeys: readonly AdminKey[] }> {
   const { store, arrangements, clock, logger } = deps;
   const adminKeys = loadAdminKeys(deps.configDir);
   if (adminKeys === undefined) {
@@ -41,6 +42,7 @@ export async function startAdministration(deps: AdministrationDependencies): Pro
   await ArrangementAdmin.applyStoredStatuses(arrangements, store);
   const audit = new AuditLog(store, clock, logger);
   return {
+    adminKeys: adminKeys ?? [],
     authenticator: new AdminAuthenticator(adminKeys ?? [], deps.tokenLedger, clock, logger),
     arrangements: new ArrangementAdmin({ arrangements, store, audit, clock }),
     partnerKeys: new PartnerKeyAdmin({ arrangements, store, audit, clock, allowedAlgorithms: deps.partnerKeyAlgorithms }),

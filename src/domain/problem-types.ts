@@ -32,11 +32,13 @@ export const problemTypes = {
   'duplicate-kid': { status: 400, title: 'A key with this kid is already registered for the administration' },
   'kid-in-use': { status: 409, title: 'Another administration has a key with this kid' },
   'invalid-request': { status: 400, title: 'The request is not acceptable' },
-  unauthorized: { status: 401, title: 'Administrator authentication failed' },
-  forbidden: { status: 403, title: 'The administrator key does not have the role for this action' },
+  unauthorized: { status: 401, title: 'Authentication failed' },
+  forbidden: { status: 403, title: "The caller's role does not allow this" },
   'unknown-administration': { status: 404, title: 'No arrangement with this administration code' },
   'partner-key-not-found': { status: 404, title: 'The administration has no key with this kid' },
   'receipt-key-not-found': { status: 404, title: 'No receipt key with this kid' },
+  // The register (ICD 5)
+  'member-not-found': { status: 404, title: 'The gateway holds no member with this key (at that time)' },
   'invalid-state-transition': { status: 409, title: 'The change is not possible from the current state' },
   // Limits: how fast, how slowly
   'rate-limited': { status: 429, title: 'Too many requests; retry after the time in Retry-After' },

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'winston';
 import { adminRouter, type AdminApi } from '../admin/admin-router.js';
+import { memberRegisterRouter, type MemberRegisterDependencies } from '../register/member-register-router.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { MemberListIntake } from '../domain/intake/member-list-intake.js';
 import { TokenBuckets } from '../domain/token-bucket.js';
@@ -24,6 +25,8 @@ export interface AppDependencies {
   submissionLimits: SubmissionLimits;
   /** Administration (ICD 3); without it the app serves no /admin/v1. */
   admin?: AdminApi;
+  /** The member register's reads (ICD 5); without it the app serves no /v1/members. */
+  register?: MemberRegisterDependencies;
   /** Readiness and metrics; without them the app serves no /readyz or /metrics. */
   operations?: OperationsDependencies;
   /** Requests per minute per client address (0: none), and how long a body may stall; defaults: none, 30 s. */
@@ -51,6 +54,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(apiDocumentsRouter(deps.publicBaseUrl));
   app.use(wellKnownRouter(deps.receiptKeys));
   app.use(memberListRouter(deps.intake, deps.submissionLimits));
+  if (deps.register) app.use(memberRegisterRouter(deps.register));
   if (deps.admin) app.use('/admin/v1', adminRouter(deps.admin));
   app.use(notFound);
   app.use(problemHandler(deps.logger));

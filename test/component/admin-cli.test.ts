@@ -212,7 +212,7 @@ describe('mra admin, the administrators\' commands', () => {
     const added = await cli('config', 'add-key', '--file', file, '--key', keyFile);
     expect(added.code).toBe(0);
     expect(added.json).toEqual(adminPublic);
-    expect(loadAdminKeys(configDir)?.map((k) => ({ kid: k.kid, roles: k.roles }))).toEqual([{ kid: 'ops-2026', roles: ['keys', 'arrangements', 'receipt-keys', 'audit'] }]);
+    expect(loadAdminKeys(configDir)?.map((k) => ({ kid: k.kid, roles: k.roles }))).toEqual([{ kid: 'ops-2026', roles: ['keys', 'arrangements', 'receipt-keys', 'audit', 'members:read'] }]);
 
     // The same key again changes nothing; a colleague's public key keeps the roles it carries.
     const text = readFileSync(file, 'utf8');
@@ -224,7 +224,7 @@ describe('mra admin, the administrators\' commands', () => {
     expect(auditor.stdout).toBe('');
     expect((await cli('config', 'add-key', '--file', file, '--jwk', path.join(dir, 'auditor-2.pub.json'))).code).toBe(0);
     expect(loadAdminKeys(configDir)?.map((k) => ({ kid: k.kid, roles: k.roles }))).toEqual([
-      { kid: 'ops-2026', roles: ['keys', 'arrangements', 'receipt-keys', 'audit'] },
+      { kid: 'ops-2026', roles: ['keys', 'arrangements', 'receipt-keys', 'audit', 'members:read'] },
       { kid: 'auditor-2', roles: ['audit'] },
     ]);
 

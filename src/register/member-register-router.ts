@@ -1,0 +1,126 @@
+import { Router, type Request } from 'express';
+import type { ArrangementRegistry } from '../domain/arrangement.js';
+import { GatewayError } from '../domain/gateway-error.js';
+import type { MemberRecord } from '../domain/member/member-record.js';
+import { parseInstant } from '../domain/rfc3339.js';
+import type { MemberRegisterStore, RegisterVersion } from './member-register-store.js';
+import type { MemberReader } from './member-reader-authenticator.js';
+
+export interface MemberRegisterDependencies {
+  register: MemberRegisterStore;
+  /** Who is asking, from the Authorization header; throws a 401 or 403 GatewayError. */
+  authenticate(authorization: string | undefined): Promise<MemberReader>;
+  mayRead(reader: MemberReader, administration: string): boolean;
+  arrangements: ArrangementRegistry;
+  /** Brings the arrangement statuses this instance caches up to date (a shared store). */
+  ensureCurrent?: () => Promise<void>;
+}
+
+const KEY = /^([A-Z]{2,3}):(.{1,128})$/s;
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+
+/** A version as a reader sees it: the record's member, change and source, and when it was accepted. */
+export interface MemberView {
+  key: string;
+  version: number;
+  change: MemberRecord['change'];
+  acceptedAt: string | null;
+  member: MemberRecord['member'];
+  previous?: MemberRecord['previous'];
+  source: MemberRecord['source'] | null;
+}
+
+/**
+ * The register's reads (ICD 5): a member's state now or at an instant, and its history. Every request
+ * is authenticated before anything is looked up, so an unknown key and a forbidden one cannot be told
+ * apart by someone who may not read them.
+ */
+export function memberRegisterRouter(deps: MemberRegisterDependencies): Router {
+  const router = Router();
+
+  const reader = async (req: Request<{ key: string }>): Promise<{ administration: string; memberId: string }> => {
+    const who = await deps.authenticate(req.headers.authorization);
+    const match = KEY.exec(req.params.key);
+    const administration = match?.[1];
+    if (!match || administration === undefined || !deps.arrangements.find(administration)) {
+      throw new GatewayError('member-not-found', `There is no member with key "${req.params.key.slice(0, 140)}": a key is <ADMINISTRATION>:<memberId>.`);
+    }
+    if (!deps.mayRead(who, administration)) {
+      throw new GatewayError('forbidden', `This token may read the members of ${who.kind === 'partner' ? who.administration : 'no administration'} only.`);
+    }
+    return { administration, memberId: match[2]! };
+  };
+
+  router.get('/v1/members/:key', async (req, res) => {
+    const { administration, memberId } = await reader(req);
+    const asOf = single(req.query.asOf, 'asOf');
+    let found: RegisterVersion | undefined;
+    if (asOf === undefined) found = await deps.register.latest(administration, memberId);
+    else {
+      const at = parseInstant(asOf);
+      if (Number.isNaN(at)) throw new GatewayError('invalid-request', 'asOf must be an RFC 3339 date-time, e.g. 2026-05-01T00:00:00Z.');
+      found = await deps.register.asOf(administration, memberId, new Date(at).toISOString());
+    }
+    const key = `${administration}:${memberId}`;
+    if (!found) throw new GatewayError('member-not-found', asOf === undefined ? `The gateway holds no member ${key}.` : `The gateway held no member ${key} at ${asOf}.`);
+    await deps.ensureCurrent?.();
+    const arrangement = deps.arrangements.find(administration)!;
+    res.json({ ...view(key, found), ...(asOf !== undefined ? { asOf } : {}), arrangement: { code: arrangement.code, status: arrangement.status } });
+  });
+
+  router.get('/v1/members/:key/history', async (req, res) => {
+    const { administration, memberId } = await reader(req);
+    const limit = pageSize(single(req.query.limit, 'limit'));
+    const after = cursorVersion(single(req.query.cursor, 'cursor'));
+    const versions = await deps.register.history(administration, memberId, after, limit + 1);
+    const key = `${administration}:${memberId}`;
+    if (versions.length === 0 && after === 0) throw new GatewayError('member-not-found', `The gateway holds no member ${key}.`);
+    const page = versions.slice(0, limit);
+    const next = versions.length > limit ? Buffer.from(JSON.stringify({ v: page.at(-1)!.version })).toString('base64url') : null;
+    res.json({ key, versions: page.map((v) => view(key, v)), next });
+  });
+
+  return router;
+}
+
+function view(key: string, version: RegisterVersion): MemberView {
+  if (version.record !== null) {
+    const record = JSON.parse(version.record) as MemberRecord;
+    return {
+      key,
+      version: version.version,
+      change: record.change,
+      acceptedAt: version.acceptedAt,
+      member: record.member,
+      ...(record.previous ? { previous: record.previous } : {}),
+      source: record.source,
+    };
+  }
+  // Stored before versions existed: the member as stored, at version 1, with no record behind it.
+  const member = { ...(JSON.parse(version.member ?? '{}') as MemberRecord['member']), version: version.version };
+  return { key, version: version.version, change: version.change, acceptedAt: version.acceptedAt, member, source: null };
+}
+
+function single(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new GatewayError('invalid-request', `${name} may be given once, as text.`);
+  return value;
+}
+
+function pageSize(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PAGE;
+  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > MAX_PAGE) throw new GatewayError('invalid-request', `limit must be a whole number from 1 to ${MAX_PAGE}.`);
+  return Number(text);
+}
+
+function cursorVersion(text: string | undefined): number {
+  if (text === undefined) return 0;
+  try {
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { v?: unknown };
+    if (typeof parsed.v === 'number' && Number.isInteger(parsed.v) && parsed.v >= 1) return parsed.v;
+  } catch {
+    // reported below
+  }
+  throw new GatewayError('invalid-request', 'cursor is not one this API gave out: pass the "next" of the previous page as it is.');
+}
