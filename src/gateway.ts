@@ -19,8 +19,7 @@ import { createLogger } from './logging/logger.js';
 import { AmqpRecordPublisher } from './messaging/amqp-record-publisher.js';
 import { GatewayMetrics } from './operations/gateway-metrics.js';
 import { HistoryRetention } from './operations/history-retention.js';
-import { MemberReaderAuthenticator, mayRead } from './register/member-reader-authenticator.js';
-import type { MemberRegisterDependencies } from './register/member-register-router.js';
+import { MemberReaderAuthenticator } from './register/member-reader-authenticator.js';
 import { configDigest } from './operations/config-digest.js';
 import { InstanceHeartbeat } from './operations/instance-heartbeat.js';
 import { reportStoredPartnerKeys } from './operations/stored-partner-keys.js';
@@ -52,12 +51,6 @@ export interface Gateway {
   publisher: AmqpRecordPublisher;
   relay: RelayLeadership;
   close(): Promise<void>;
-}
-
-/** Who may read the register: CBP systems with the members:read role, partners for their own administration. */
-function memberReaders(deps: ConstructorParameters<typeof MemberReaderAuthenticator>[0]): Pick<MemberRegisterDependencies, 'authenticate' | 'mayRead'> {
-  const authenticator = new MemberReaderAuthenticator(deps);
-  return { authenticate: (authorization) => authenticator.authenticate(authorization), mayRead };
 }
 
 /**
@@ -149,7 +142,8 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       admin,
       register: {
         register: store.register,
-        ...memberReaders({ adminKeys: admin.adminKeys, partnerKeys, partnerAlgorithms: config.jwsAlgorithms, clock, logger }),
+        // CBP systems with the members:read role, partners for their own administration.
+        readers: new MemberReaderAuthenticator({ adminKeys: admin.adminKeys, partnerKeys, partnerAlgorithms: config.jwsAlgorithms, clock, logger }),
         arrangements,
         ensureCurrent: () => store.sharedState.ensureCurrent(),
       },

@@ -16,7 +16,7 @@ export class RelayLeadership {
   constructor(
     private readonly lease: RelayLease,
     private readonly deps: {
-      store: OutboxStore & { fence?(epoch: number | undefined): void };
+      store: OutboxStore;
       publisher: RecordPublisher;
       logger: Logger;
       options?: Partial<RelayOptions>;
@@ -67,11 +67,6 @@ export class RelayLeadership {
     this.brokerDownSince ??= performance.now();
   };
 
-  /** Whether this instance publishes now. */
-  get publishing(): boolean {
-    return this.relay !== undefined;
-  }
-
   /** Records dispatched and not yet confirmed (0 when this instance does not publish). */
   get inFlightCount(): number {
     return this.relay?.inFlightCount ?? 0;
@@ -97,12 +92,10 @@ export class RelayLeadership {
     this.relay = undefined;
     await relay?.stop();
     await this.lease.stop();
-    this.deps.store.fence?.(undefined);
   }
 
   private begin(epoch: number): void {
     if (this.stopped || !this.lease.held || this.relay) return;
-    this.deps.store.fence?.(epoch);
     const relay = new OutboxRelay(
       this.deps.store,
       this.deps.publisher,
@@ -124,7 +117,6 @@ export class RelayLeadership {
   private async end(): Promise<void> {
     const relay = this.relay;
     this.relay = undefined;
-    this.deps.store.fence?.(undefined);
     await relay?.stop();
   }
 }

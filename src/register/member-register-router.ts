@@ -4,13 +4,12 @@ import { GatewayError } from '../domain/gateway-error.js';
 import type { MemberRecord } from '../domain/member/member-record.js';
 import { parseInstant } from '../domain/rfc3339.js';
 import type { MemberRegisterStore, RegisterVersion } from './member-register-store.js';
-import type { MemberReader } from './member-reader-authenticator.js';
+import { mayRead, type MemberReaderAuthenticator } from './member-reader-authenticator.js';
 
 export interface MemberRegisterDependencies {
   register: MemberRegisterStore;
   /** Who is asking, from the Authorization header; throws a 401 or 403 GatewayError. */
-  authenticate(authorization: string | undefined): Promise<MemberReader>;
-  mayRead(reader: MemberReader, administration: string): boolean;
+  readers: Pick<MemberReaderAuthenticator, 'authenticate'>;
   arrangements: ArrangementRegistry;
   /** Brings the arrangement statuses this instance caches up to date (a shared store). */
   ensureCurrent?: () => Promise<void>;
@@ -40,13 +39,13 @@ export function memberRegisterRouter(deps: MemberRegisterDependencies): Router {
   const router = Router();
 
   const reader = async (req: Request<{ key: string }>): Promise<{ administration: string; memberId: string }> => {
-    const who = await deps.authenticate(req.headers.authorization);
+    const who = await deps.readers.authenticate(req.headers.authorization);
     const match = KEY.exec(req.params.key);
     const administration = match?.[1];
     if (!match || administration === undefined || !deps.arrangements.find(administration)) {
       throw new GatewayError('member-not-found', `There is no member with key "${req.params.key.slice(0, 140)}": a key is <ADMINISTRATION>:<memberId>.`);
     }
-    if (!deps.mayRead(who, administration)) {
+    if (!mayRead(who, administration)) {
       throw new GatewayError('forbidden', `This token may read the members of ${who.kind === 'partner' ? who.administration : 'no administration'} only.`);
     }
     return { administration, memberId: match[2]! };

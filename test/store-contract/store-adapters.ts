@@ -79,14 +79,11 @@ export function millis(value: unknown): number {
   return value instanceof Date ? value.getTime() : Number(value);
 }
 
-/** Takes the store's relay lease as a relay would, and fences the outbox's writes by its epoch. */
+/** Takes the store's relay lease as a relay would (the outbox's writes are then fenced by its epoch). */
 export function holdRelayLease(store: GatewayStore): Promise<number> {
   return new Promise((resolve) => {
     store.relayLease.start({
-      acquired: (epoch) => {
-        (store.outbox as { fence?(epoch: number): void }).fence?.(epoch);
-        resolve(epoch);
-      },
+      acquired: resolve,
       lost: () => undefined,
       eligible: () => true,
     });

@@ -46,11 +46,11 @@ export class PostgresGatewayStore implements GatewayStore {
     this.receiptKeys = new PostgresReceiptKeyStore(database);
     this.admin = new PostgresAdminStore(database);
     this.adminTokens = new PostgresAdminTokenLedger(database);
-    this.outbox = new PostgresOutboxStore(database);
     this.memberHistory = new PostgresMemberHistory(database);
     this.register = new PostgresMemberRegister(database);
     this.sharedState = new PostgresSharedState(database, logger);
     this.relayLease = new PostgresRelayLease(database, this.instanceId, logger, leaseTiming);
+    this.outbox = new PostgresOutboxStore(database, () => this.relayLease.currentEpoch);
     this.intake = new PostgresIntakeStore(database);
     this.instances = new PostgresInstanceRegistry(database, this.instanceId);
   }

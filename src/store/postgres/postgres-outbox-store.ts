@@ -38,33 +38,27 @@ interface Handed {
  * cannot move the cursors, and learns it (RelayFencedError).
  */
 export class PostgresOutboxStore implements OutboxStore {
-  /** Per administration: every record up to this position is confirmed (as last read or written). */
-  private confirmed = new Map<string, number>();
   /** Per administration: the last position handed to the relay in this session. */
   private handedThrough = new Map<string, number>();
   /** Records handed out and not yet confirmed; handed[0] is at relay position `base + 1`. */
   private handed: Handed[] = [];
   private base = 0;
-  /** The relay lease epoch this store's writes are fenced by; undefined: no lease (no writes). */
-  private epoch: number | undefined;
   /**
    * The next batch being read while the relay publishes the last one: a relay that waited for each
    * read would leave the broker idle for the read's duration, batch after batch.
    */
   private prefetch: Promise<void> | undefined;
 
-  constructor(private readonly database: PostgresDatabase) {}
-
-  /** Set by the relay lease on acquiring it, before the relay begins. */
-  fence(epoch: number | undefined): void {
-    this.epoch = epoch;
-  }
+  constructor(
+    private readonly database: PostgresDatabase,
+    /** The relay lease epoch this instance holds, which fences the cursor writes; undefined: none (no writes). */
+    private readonly leaseEpoch: () => number | undefined,
+  ) {}
 
   async begin(): Promise<number> {
     await this.prefetch;
     const { rows } = await this.database.query<{ administration: string; published_through: number }>('SELECT administration, published_through FROM outbox_cursors');
-    this.confirmed = new Map(rows.map((r) => [r.administration, r.published_through]));
-    this.handedThrough = new Map(this.confirmed);
+    this.handedThrough = new Map(rows.map((r) => [r.administration, r.published_through]));
     this.handed = [];
     this.base = 0;
     return 0;
@@ -143,17 +137,17 @@ export class PostgresOutboxStore implements OutboxStore {
       const handed = this.handed[i]!;
       through.set(handed.administration, handed.seq);
     }
-    if (this.epoch === undefined) throw new RelayFencedError('this instance does not hold the relay lease');
+    const epoch = this.leaseEpoch();
+    if (epoch === undefined) throw new RelayFencedError('this instance does not hold the relay lease');
     const administrations = [...through.keys()];
     const { rowCount } = await this.database.query(
       `INSERT INTO outbox_cursors (administration, published_through)
        SELECT a, t FROM unnest($1::text[], $2::bigint[]) AS u(a, t)
        WHERE EXISTS (SELECT 1 FROM relay_lease WHERE id = 1 AND epoch = $3)
        ON CONFLICT (administration) DO UPDATE SET published_through = GREATEST(outbox_cursors.published_through, excluded.published_through)`,
-      [administrations, administrations.map((a) => through.get(a)!), this.epoch],
+      [administrations, administrations.map((a) => through.get(a)!), epoch],
     );
     if (rowCount === 0) throw new RelayFencedError();
-    for (const [administration, seq] of through) this.confirmed.set(administration, seq);
     this.handed = this.handed.slice(count);
     this.base += count;
   }

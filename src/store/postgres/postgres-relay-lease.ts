@@ -46,6 +46,11 @@ export class PostgresRelayLease implements RelayLease {
     private readonly timing: RelayLeaseTiming = defaultRelayLeaseTiming,
   ) {}
 
+  /** The epoch of the lease this instance holds (undefined: none): what fences its cursor writes. */
+  get currentEpoch(): number | undefined {
+    return this.epoch;
+  }
+
   get held(): boolean {
     return this.epoch !== undefined && performance.now() - this.renewedAt < this.timing.ttlMs - this.timing.intervalMs;
   }
