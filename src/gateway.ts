@@ -143,7 +143,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       register: {
         register: store.register,
         // CBP systems with the members:read role, partners for their own administration.
-        readers: new MemberReaderAuthenticator({ adminKeys: admin.adminKeys, partnerKeys, partnerAlgorithms: config.jwsAlgorithms, clock, logger }),
+        readers: new MemberReaderAuthenticator({ adminKeys: admin.adminKeys, adminTokens: store.adminTokens, partnerKeys, partnerAlgorithms: config.jwsAlgorithms, clock, logger }),
         arrangements,
         ensureCurrent: () => store.sharedState.ensureCurrent(),
       },

@@ -239,12 +239,15 @@ function receiptKeyEncryption(env: Env): ReceiptKeyEncryptionConfig | undefined 
   return undefined;
 }
 
-/** A database URL without its password, for logs. */
-export function redactedDatabaseUrl(value: string): string {
+/** A URL without its password, for logs. */
+function redactedUrl(value: string): string {
   const url = new URL(value);
   if (url.password) url.password = '***';
   return url.toString();
 }
+
+/** A database URL without its password, for logs. */
+export const redactedDatabaseUrl = redactedUrl;
 
 function algorithms(env: Env): string[] {
   const raw = text(env, 'JWS_ALGORITHMS', 'ES256,ES384,PS256,EdDSA');
@@ -262,10 +265,6 @@ function algorithms(env: Env): string[] {
 export function redactedAmqpUrl(value: string): string {
   return value
     .split(',')
-    .map((element) => {
-      const url = new URL(element.trim());
-      if (url.password) url.password = '***';
-      return url.toString();
-    })
+    .map((element) => redactedUrl(element.trim()))
     .join(',');
 }

@@ -32,19 +32,19 @@ export class HistoryRetention {
   /** One pass; never rejects (a failure is logged as a condition and tried again next time). */
   prune(): Promise<void> {
     if (this.retentionDays === undefined) return Promise.resolve();
-    this.running ??= (async () => {
-      try {
-        const before = new Date(this.now() - this.retentionDays! * 86_400_000);
-        const pruned = await this.history.prune(before);
-        this.failures.recovered();
-        if (pruned > 0) this.logger.info('pruned member history', { pruned, before: before.toISOString() });
-      } catch (error) {
-        this.failures.failed('prune-failed', { error: error instanceof Error ? error.message : String(error) });
-      } finally {
-        this.running = undefined;
-      }
-    })();
+    this.running ??= this.pruneOnce(this.retentionDays).finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  private async pruneOnce(retentionDays: number): Promise<void> {
+    try {
+      const before = new Date(this.now() - retentionDays * 86_400_000);
+      const pruned = await this.history.prune(before);
+      this.failures.recovered();
+      if (pruned > 0) this.logger.info('pruned member history', { pruned, before: before.toISOString() });
+    } catch (error) {
+      this.failures.failed('prune-failed', { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   async stop(): Promise<void> {

@@ -86,6 +86,8 @@ function createKeyFile(file: string, field: string): Buffer {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
+    // One left by a start that crashed here (in a container the pid is the same every time).
+    rmSync(temporary, { force: true });
     writeFileSync(temporary, kek, { mode: 0o600, flag: 'wx' });
     const fd = openSync(temporary, 'r');
     try {

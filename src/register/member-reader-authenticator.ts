@@ -12,6 +12,7 @@ import {
   type VerificationKey,
 } from '../admin/admin-authenticator.js';
 import { ADMIN_TOKEN_ALGORITHMS, type AdminKey, type AdminRole } from '../admin/admin-key.js';
+import type { AdminTokenLedger } from '../admin/admin-store.js';
 import type { Clock } from '../domain/clock.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { isUsableAt, partnerKeyState, type PartnerKey, type PartnerKeyDirectory } from '../domain/partner-key.js';
@@ -35,6 +36,11 @@ export function mayRead(reader: MemberReader, administration: string): boolean {
 
 export interface MemberReaderAuthenticatorOptions {
   adminKeys: readonly AdminKey[];
+  /**
+   * The admin API's used token ids. A read token that carries a jti is recorded there when first
+   * verified, so a token minted to be reused for reading can never also act once at /admin/v1.
+   */
+  adminTokens?: AdminTokenLedger;
   partnerKeys: PartnerKeyDirectory;
   /** The partner JWS allowlist (JWS_ALGORITHMS), the same as for member lists. */
   partnerAlgorithms: readonly string[];
@@ -129,6 +135,7 @@ export class MemberReaderAuthenticator {
   private readonly partnerAlgorithms: readonly string[];
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly adminTokens: AdminTokenLedger | undefined;
   private readonly importedAdminKeys = new Map<string, VerificationKey>();
   private readonly importedPartnerKeys = new Map<string, VerificationKey | null>();
   /** By the SHA-256 of the exact token text (so that memory does not grow with the token's size). */
@@ -140,6 +147,7 @@ export class MemberReaderAuthenticator {
     this.partnerAlgorithms = [...options.partnerAlgorithms];
     this.clock = options.clock;
     this.logger = options.logger;
+    this.adminTokens = options.adminTokens;
   }
 
   /** Resolves to the reader, or throws a GatewayError: 401 `unauthorized`, or 403 `forbidden`. */
@@ -186,9 +194,11 @@ export class MemberReaderAuthenticator {
     } catch (error) {
       throw new Refused(readerFailure(error), 'cbp');
     }
-    const { sub, iat, exp, nbf } = claims as { sub: unknown; iat: number; exp: number; nbf?: number };
+    const { sub, iat, exp, nbf, jti } = claims as { sub: unknown; iat: number; exp: number; nbf?: number; jti?: unknown };
     if (!isShortText(sub)) throw new Refused('invalid-claim', 'cbp');
     if (exp - iat > MAX_ADMIN_TOKEN_LIFETIME_SECONDS) throw new Refused('lifetime-too-long', 'cbp');
+    // Used for reading, it is used up for the admin API (whatever the ledger says: reads may repeat).
+    if (this.adminTokens && isShortText(jti)) await this.adminTokens.useOnce(key.kid, jti, new Date((exp + ADMIN_CLOCK_TOLERANCE_SECONDS) * 1000), now);
     if (!key.roles.includes(MEMBER_READ_ROLE)) {
       this.logger.warn('member reader refused', { reason: 'missing-role', kind: 'cbp', kid: key.kid, sub });
       throw new GatewayError('forbidden', `The admin key "${key.kid}" does not have the role "${MEMBER_READ_ROLE}" reading the member register needs.`);

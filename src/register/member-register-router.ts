@@ -1,10 +1,10 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ArrangementRegistry } from '../domain/arrangement.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import type { MemberRecord } from '../domain/member/member-record.js';
 import { parseInstant } from '../domain/rfc3339.js';
 import type { MemberRegisterStore, RegisterVersion } from './member-register-store.js';
-import { mayRead, type MemberReaderAuthenticator } from './member-reader-authenticator.js';
+import { mayRead, type MemberReader, type MemberReaderAuthenticator } from './member-reader-authenticator.js';
 
 export interface MemberRegisterDependencies {
   register: MemberRegisterStore;
@@ -20,7 +20,7 @@ const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
 /** A version as a reader sees it: the record's member, change and source, and when it was accepted. */
-export interface MemberView {
+interface MemberView {
   key: string;
   version: number;
   change: MemberRecord['change'];
@@ -38,21 +38,28 @@ export interface MemberView {
 export function memberRegisterRouter(deps: MemberRegisterDependencies): Router {
   const router = Router();
 
-  const reader = async (req: Request<{ key: string }>): Promise<{ administration: string; memberId: string }> => {
-    const who = await deps.readers.authenticate(req.headers.authorization);
+  const reader = async (req: Request<{ key: string }>, res: Response): Promise<{ administration: string; memberId: string }> => {
+    let who: MemberReader;
+    try {
+      who = await deps.readers.authenticate(req.headers.authorization);
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 401) res.set('WWW-Authenticate', 'Bearer realm="mra-gateway-members"');
+      throw error;
+    }
     const match = KEY.exec(req.params.key);
     const administration = match?.[1];
+    // A partner learns nothing of other administrations, not even which exist: 403 before any lookup.
+    if (administration !== undefined && !mayRead(who, administration)) {
+      throw new GatewayError('forbidden', `This token may read the members of ${who.kind === 'partner' ? who.administration : 'no administration'} only.`);
+    }
     if (!match || administration === undefined || !deps.arrangements.find(administration)) {
       throw new GatewayError('member-not-found', `There is no member with key "${req.params.key.slice(0, 140)}": a key is <ADMINISTRATION>:<memberId>.`);
-    }
-    if (!mayRead(who, administration)) {
-      throw new GatewayError('forbidden', `This token may read the members of ${who.kind === 'partner' ? who.administration : 'no administration'} only.`);
     }
     return { administration, memberId: match[2]! };
   };
 
   router.get('/v1/members/:key', async (req, res) => {
-    const { administration, memberId } = await reader(req);
+    const { administration, memberId } = await reader(req, res);
     const asOf = single(req.query.asOf, 'asOf');
     let found: RegisterVersion | undefined;
     if (asOf === undefined) found = await deps.register.latest(administration, memberId);
@@ -69,7 +76,7 @@ export function memberRegisterRouter(deps: MemberRegisterDependencies): Router {
   });
 
   router.get('/v1/members/:key/history', async (req, res) => {
-    const { administration, memberId } = await reader(req);
+    const { administration, memberId } = await reader(req, res);
     const limit = pageSize(single(req.query.limit, 'limit'));
     const after = cursorVersion(single(req.query.cursor, 'cursor'));
     const versions = await deps.register.history(administration, memberId, after, limit + 1);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'winston';
 import { redactedDatabaseUrl } from '../config/app-config.js';
+import { isSealed } from '../receipts/receipt-key-sealing.js';
 import { isConnectionFailure } from './postgres/postgres-database.js';
 import { STARTUP_LOCK } from './postgres/postgres-gateway-store.js';
 import { migrate } from './postgres/postgres-migrations.js';
@@ -453,7 +454,6 @@ async function copyInto(client: pg.Client, db: Database.Database, context: CopyC
     );
     tables[POSTGRES_CURSOR_TABLE] = cursors.length;
 
-    await verifyCounts(client, tables);
     const receiptKeys = await receiptKeyForms(client);
     await client.query('COMMIT');
     return {
@@ -573,14 +573,6 @@ function converted(value: unknown, column: ColumnCopy, table: string): unknown {
   }
 }
 
-/** Every table holds, inside the transaction, exactly what was written to it. */
-async function verifyCounts(client: pg.Client, expected: Record<string, number>): Promise<void> {
-  const names = Object.keys(expected);
-  const { rows } = await client.query<Record<string, string>>(`SELECT ${names.map((t) => `(SELECT COUNT(*) FROM ${t}) AS ${t}`).join(', ')}`);
-  const wrong = names.filter((t) => Number(rows[0]?.[t]) !== expected[t]);
-  if (wrong.length > 0) throw new Error(`the copy does not add up in ${wrong.map((t) => `${t} (${rows[0]?.[t]} rows, ${expected[t]} copied)`).join(', ')}; nothing was copied`);
-}
-
 async function receiptKeyForms(client: pg.Client): Promise<StoreCopyResult['receiptKeys']> {
   const { rows } = await client.query<{ private_jwk: string }>('SELECT private_jwk FROM receipt_keys');
   const sealedUnder = new Set<string>();
@@ -592,8 +584,7 @@ async function receiptKeyForms(client: pg.Client): Promise<StoreCopyResult['rece
     } catch {
       value = undefined;
     }
-    const kek = (value as { sealed?: unknown; kek?: unknown } | undefined)?.kek;
-    if (typeof (value as { sealed?: unknown } | undefined)?.sealed === 'string' && typeof kek === 'string') sealedUnder.add(kek);
+    if (isSealed(value)) sealedUnder.add(value.kek);
     else unsealed++;
   }
   return { sealedUnder: [...sealedUnder].sort(), unsealed };

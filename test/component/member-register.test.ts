@@ -35,6 +35,7 @@ describe.each(['sqlite', 'postgres'] as const)('member register: %s', (store) =>
   let jp: PartnerSigningKey;
   let reader: AdminSigningKey;
   let auditor: AdminSigningKey;
+  let operator: AdminSigningKey;
   const a = memberOf('EU', 1, 'R');
   const b = memberOf('EU', 2, 'R');
   let beforeSuspension = '';
@@ -51,9 +52,15 @@ describe.each(['sqlite', 'postgres'] as const)('member register: %s', (store) =>
   };
 
   beforeAll(async () => {
-    [eu, jp, reader, auditor] = await Promise.all([createPartnerKey('EU'), createPartnerKey('JP'), createAdminKey({ roles: ['members:read'] }), createAdminKey({ roles: ['audit'] })]);
+    [eu, jp, reader, auditor, operator] = await Promise.all([
+      createPartnerKey('EU'),
+      createPartnerKey('JP'),
+      createAdminKey({ roles: ['members:read'] }),
+      createAdminKey({ roles: ['audit'] }),
+      createAdminKey(),
+    ]);
     database = store === 'postgres' ? await createTestDatabase('mra_register') : undefined;
-    test = await startTestGateway({ keys: [eu, jp], adminKeys: [reader.publicJwk, auditor.publicJwk], ...(database ? { databaseUrl: database.url } : {}) });
+    test = await startTestGateway({ keys: [eu, jp], adminKeys: [reader.publicJwk, auditor.publicJwk, operator.publicJwk], ...(database ? { databaseUrl: database.url } : {}) });
     await send([a, b], 'snapshot');
     beforeSuspension = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -123,6 +130,7 @@ describe.each(['sqlite', 'postgres'] as const)('member register: %s', (store) =>
     const none = await get(`/v1/members/EU:${a.memberId}`);
     expect(none.status).toBe(401);
     expect((none.body as { type: string }).type).toBe(problem('unauthorized'));
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer /);
     expect((await get(`/v1/members/EU:${a.memberId}`, await partnerToken(eu, 'mra-gateway-admin'))).status).toBe(401);
     const auditOnly = await get(`/v1/members/EU:${a.memberId}`, await adminToken(auditor));
     expect(auditOnly.status).toBe(403);
@@ -130,5 +138,15 @@ describe.each(['sqlite', 'postgres'] as const)('member register: %s', (store) =>
     // A member unknown, or of an administration the gateway does not know: 404 once authenticated.
     expect((await get('/v1/members/EU:NOBODY', cbpToken)).status).toBe(404);
     expect((await get('/v1/members/XX:NOBODY', cbpToken)).status).toBe(404);
+    // A partner cannot tell an administration that exists from one that does not.
+    expect((await get('/v1/members/XX:NOBODY', await partnerToken(eu))).status).toBe(403);
+  });
+
+  it('uses up, for the admin API, a token with a jti that was used to read', async () => {
+    const token = await adminToken(operator);
+    expect((await get(`/v1/members/EU:${a.memberId}`, token)).status).toBe(200);
+    const admin = await test.http.get('/admin/v1/audit').set('Authorization', `Bearer ${token}`);
+    expect(admin.status).toBe(401);
+    expect((admin.body as { type: string }).type).toBe(problem('unauthorized'));
   });
 });

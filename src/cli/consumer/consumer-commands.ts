@@ -60,7 +60,8 @@ async function tail(options: TailOptions, context: CliContext): Promise<number> 
   const count = positive(options.count);
   const prefetch = positive(options.prefetch);
   if (count === null || prefetch === null) throw new CliError('usage', '--count and --prefetch are whole numbers above 0');
-  const amqpUrl = options.amqpUrl ?? env.AMQP_URL ?? DEFAULT_URL;
+  // AMQP_URL may list a cluster's nodes, as for the gateway: a consumer reads from the first.
+  const amqpUrl = (options.amqpUrl ?? env.AMQP_URL ?? DEFAULT_URL).split(',')[0]!.trim();
   let shownUrl: string;
   try {
     shownUrl = redactedAmqpUrl(amqpUrl);
