@@ -3,6 +3,7 @@ import type { ArrangementRegistry } from '../domain/arrangement.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import type { MemberRecord } from '../domain/member/member-record.js';
 import { parseInstant } from '../domain/rfc3339.js';
+import { badCursor, listCursor, pageSize, parseMemberListQuery, single } from './member-list-query.js';
 import type { MemberRegisterStore, RegisterVersion } from './member-register-store.js';
 import { mayRead, type MemberReader, type MemberReaderAuthenticator } from './member-reader-authenticator.js';
 
@@ -16,8 +17,6 @@ export interface MemberRegisterDependencies {
 }
 
 const KEY = /^([A-Z]{2,3}):(.{1,128})$/s;
-const MAX_PAGE = 1000;
-const DEFAULT_PAGE = 100;
 
 /** A version as a reader sees it: the record's member, change and source, and when it was accepted. */
 interface MemberView {
@@ -38,20 +37,27 @@ interface MemberView {
 export function memberRegisterRouter(deps: MemberRegisterDependencies): Router {
   const router = Router();
 
-  const reader = async (req: Request<{ key: string }>, res: Response): Promise<{ administration: string; memberId: string }> => {
-    let who: MemberReader;
+  const authenticated = async (req: Request, res: Response): Promise<MemberReader> => {
     try {
-      who = await deps.readers.authenticate(req.headers.authorization);
+      return await deps.readers.authenticate(req.headers.authorization);
     } catch (error) {
       if (error instanceof GatewayError && error.status === 401) res.set('WWW-Authenticate', 'Bearer realm="mra-gateway-members"');
       throw error;
     }
+  };
+  const forbidden = (who: MemberReader): GatewayError =>
+    new GatewayError('forbidden', `This token may read the members of ${who.kind === 'partner' ? who.administration : 'no administration'} only.`);
+  const arrangementOf = (administration: string): { code: string; status: string } => {
+    const arrangement = deps.arrangements.find(administration)!;
+    return { code: arrangement.code, status: arrangement.status };
+  };
+
+  const reader = async (req: Request<{ key: string }>, res: Response): Promise<{ administration: string; memberId: string }> => {
+    const who = await authenticated(req, res);
     const match = KEY.exec(req.params.key);
     const administration = match?.[1];
     // A partner learns nothing of other administrations, not even which exist: 403 before any lookup.
-    if (administration !== undefined && !mayRead(who, administration)) {
-      throw new GatewayError('forbidden', `This token may read the members of ${who.kind === 'partner' ? who.administration : 'no administration'} only.`);
-    }
+    if (administration !== undefined && !mayRead(who, administration)) throw forbidden(who);
     if (!match || administration === undefined || !deps.arrangements.find(administration)) {
       throw new GatewayError('member-not-found', `There is no member with key "${req.params.key.slice(0, 140)}": a key is <ADMINISTRATION>:<memberId>.`);
     }
@@ -71,8 +77,30 @@ export function memberRegisterRouter(deps: MemberRegisterDependencies): Router {
     const key = `${administration}:${memberId}`;
     if (!found) throw new GatewayError('member-not-found', asOf === undefined ? `The gateway holds no member ${key}.` : `The gateway held no member ${key} at ${asOf}.`);
     await deps.ensureCurrent?.();
-    const arrangement = deps.arrangements.find(administration)!;
-    res.json({ ...view(key, found), ...(asOf !== undefined ? { asOf } : {}), arrangement: { code: arrangement.code, status: arrangement.status } });
+    res.json({ ...view(key, found), ...(asOf !== undefined ? { asOf } : {}), arrangement: arrangementOf(administration) });
+  });
+
+  // The listing: members' latest versions in key order, a page at a time. Each item is what
+  // GET /v1/members/{key} answers, so a consumer loading the register keeps each member's version and
+  // ignores any record at or below it.
+  router.get('/v1/members', async (req, res) => {
+    const who = await authenticated(req, res);
+    const query = parseMemberListQuery(req.query, (code) => deps.arrangements.find(code) !== undefined);
+    if (who.kind === 'partner') {
+      // A partner lists its own administration: that is the default, and anything else is refused.
+      if (query.administration !== undefined && query.administration !== who.administration) throw forbidden(who);
+      query.administration = who.administration;
+    }
+    if (query.after !== undefined && !KEY.test(`${query.after.administration}:${query.after.memberId}`)) throw badCursor();
+    const limit = query.limit;
+    const rows = await deps.register.list({ ...query, limit: limit + 1 });
+    await deps.ensureCurrent?.();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    res.json({
+      members: page.map((row) => ({ ...view(`${row.administration}:${row.memberId}`, row), arrangement: arrangementOf(row.administration) })),
+      next: rows.length > limit && last ? listCursor(last.administration, last.memberId) : null,
+    });
   });
 
   router.get('/v1/members/:key/history', async (req, res) => {
@@ -108,18 +136,6 @@ function view(key: string, version: RegisterVersion): MemberView {
   return { key, version: version.version, change: version.change, acceptedAt: version.acceptedAt, member, source: null };
 }
 
-function single(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new GatewayError('invalid-request', `${name} may be given once, as text.`);
-  return value;
-}
-
-function pageSize(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_PAGE;
-  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > MAX_PAGE) throw new GatewayError('invalid-request', `limit must be a whole number from 1 to ${MAX_PAGE}.`);
-  return Number(text);
-}
-
 function cursorVersion(text: string | undefined): number {
   if (text === undefined) return 0;
   try {
@@ -128,5 +144,5 @@ function cursorVersion(text: string | undefined): number {
   } catch {
     // reported below
   }
-  throw new GatewayError('invalid-request', 'cursor is not one this API gave out: pass the "next" of the previous page as it is.');
+  throw badCursor();
 }

@@ -4,13 +4,15 @@
  * "contract" step that drops or changes what earlier versions use). Keeping steps expand-only lets
  * instances be upgraded one at a time: the version before runs on the migrated schema.
  */
-export interface Migration {
+export interface Migration<Backfill = never> {
   sql: string;
   oldestCompatible?: number;
+  /** Work SQL cannot do (folding names into search keys), run after `sql` in the same transaction. */
+  backfill?: Backfill;
 }
 
 /** The oldest gateway (by migrations known) that still runs on the schema after `version` steps. */
-export function oldestCompatibleAfter(migrations: readonly Migration[], version: number): number {
+export function oldestCompatibleAfter(migrations: readonly Pick<Migration, 'oldestCompatible'>[], version: number): number {
   return Math.max(0, ...migrations.slice(0, version).map((m) => m.oldestCompatible ?? 0));
 }
 

@@ -103,9 +103,22 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   },
   {
     table: 'members',
-    columns: [text('administration'), text('member_id'), text('fingerprint'), text('member'), bigint('version'), text('removed_at')],
+    columns: [
+      text('administration'),
+      text('member_id'),
+      text('fingerprint'),
+      text('member'),
+      bigint('version'),
+      text('removed_at'),
+      text('id_scheme'),
+      text('status'),
+      bigint('recognized'),
+      text('country'),
+      text('roles'),
+    ],
     orderBy: 'administration, member_id',
   },
+  { table: 'member_lookups', columns: [text('administration'), text('member_id'), text('kind'), text('value')], orderBy: 'administration, member_id, kind, value' },
   {
     table: 'member_versions',
     columns: [text('administration'), text('member_id'), bigint('version'), text('change'), text('received_at'), text('message_id'), text('record')],

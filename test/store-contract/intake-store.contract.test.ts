@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AcceptedMessage, MemberVersionEntry } from '../../src/domain/intake/intake-store.js';
 import type { VersionedMember } from '../../src/domain/member/change-plan.js';
-import type { NormalizedMember } from '../../src/domain/member/normalized-member.js';
-import { outboxRecord } from './store-fixtures.js';
+import { normalizedMember, outboxRecord } from './store-fixtures.js';
 import { storeAdapters, type OpenedStore } from './store-adapters.js';
 
 const receipt = (messageId: string): AcceptedMessage['receipt'] => ({
@@ -32,7 +31,7 @@ function message(messageId: string, administration = 'EU', overrides: Partial<Ac
 }
 
 function member(memberId: string, fingerprint = `fp-${memberId}`, version = 1): VersionedMember {
-  const normalized = { memberId, legalName: memberId } as unknown as NormalizedMember;
+  const normalized = normalizedMember('EU', memberId);
   return { member: normalized, fingerprint, json: JSON.stringify(normalized), version };
 }
 

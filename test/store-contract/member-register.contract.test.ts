@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemberVersionEntry } from '../../src/domain/intake/intake-store.js';
 import type { VersionedMember } from '../../src/domain/member/change-plan.js';
-import type { NormalizedMember } from '../../src/domain/member/normalized-member.js';
+import { normalizedMember } from './store-fixtures.js';
 import { storeAdapters, type OpenedStore } from './store-adapters.js';
 
 function member(memberId: string, version: number): VersionedMember {
-  const normalized = { memberId, legalName: `${memberId} v${version}` } as unknown as NormalizedMember;
+  const normalized = normalizedMember('EU', memberId, { legalName: `${memberId} v${version}` });
   return { member: normalized, fingerprint: `fp-${memberId}-${version}`, json: JSON.stringify(normalized), version };
 }
 

@@ -3,6 +3,7 @@ import type { Acceptance, AcceptedMessage, AdministrationCursor, IntakeStore, In
 import type { MarkedSnapshot, SnapshotMark } from '../../domain/intake/snapshot-repeat.js';
 import { toAcceptedMessage, type AcceptedMessageRow } from '../accepted-message-row.js';
 import type { StoredMember } from '../../domain/member/change-plan.js';
+import { SEARCH_COLUMNS, searchRowOf } from '../member-search-row.js';
 import type { NormalizedMember } from '../../domain/member/normalized-member.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { PostgresDatabase, Queryable } from './postgres-database.js';
@@ -129,13 +130,23 @@ class PostgresIntakeTransaction implements IntakeTransaction {
     const administration = this.administration;
     if (writes.upserts.length > 0) {
       const values: unknown[] = [administration];
-      const rows = writes.upserts.map((u) => `($1, ${placeholders(values, [u.member.memberId, u.fingerprint, u.json, u.version])}, NULL)`);
+      const searches = writes.upserts.map((u) => searchRowOf(u.member));
+      const rows = writes.upserts.map((u, i) => `($1, ${placeholders(values, [u.member.memberId, u.fingerprint, u.json, u.version])}, NULL, ${placeholders(values, searches[i]!.columns)})`);
       await this.client.query(
-        `INSERT INTO members (administration, member_id, fingerprint, member, version, removed_at) VALUES ${rows.join(', ')}
+        `INSERT INTO members (administration, member_id, fingerprint, member, version, removed_at, ${SEARCH_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}
          ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member,
-           version = excluded.version, removed_at = NULL`,
+           version = excluded.version, removed_at = NULL, ${SEARCH_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
         values,
       );
+      // A member's lookups are replaced with the member; a removed member keeps its last ones (includeRemoved finds it).
+      await this.client.query('DELETE FROM member_lookups WHERE administration = $1 AND member_id = ANY($2::text[])', [administration, writes.upserts.map((u) => u.member.memberId)]);
+      const lookups = writes.upserts.flatMap((u, i) => searches[i]!.lookups.map(([kind, value]) => [u.member.memberId, kind, value] as const));
+      // A member may have twenty trade names: the rows go in statements of LOOKUPS_PER_INSERT, within the 65,535 parameters a statement takes.
+      for (let start = 0; start < lookups.length; start += LOOKUPS_PER_INSERT) {
+        const values: unknown[] = [administration];
+        const rows = lookups.slice(start, start + LOOKUPS_PER_INSERT).map((row) => `($1, ${placeholders(values, row)})`);
+        await this.client.query(`INSERT INTO member_lookups (administration, member_id, kind, value) VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`, values);
+      }
     }
     if (writes.removals.length > 0) {
       const values: unknown[] = [administration];
@@ -189,6 +200,9 @@ class PostgresIntakeTransaction implements IntakeTransaction {
 }
 
 /** Appends `row` to `values` and returns its placeholders ($n, $n+1, ...). */
+/** Lookup rows per INSERT: three parameters each. */
+const LOOKUPS_PER_INSERT = 10_000;
+
 function placeholders(values: unknown[], row: readonly unknown[]): string {
   const first = values.length + 1;
   values.push(...row);

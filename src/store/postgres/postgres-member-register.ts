@@ -1,4 +1,5 @@
-import type { MemberRegisterStore, RegisterVersion } from '../../register/member-register-store.js';
+import type { ListedVersion, MemberListQuery, MemberRegisterStore, RegisterVersion } from '../../register/member-register-store.js';
+import { memberListSql, toListedVersion, type ListedRow } from '../member-list-sql.js';
 import { LEGACY_MEMBER_CONDITION, toLegacyVersion, toRegisterVersion, type LegacyMemberRow, type MemberVersionRow } from '../member-version-row.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
@@ -25,6 +26,16 @@ export class PostgresMemberRegister implements MemberRegisterStore {
     if (rows.length > 0 || afterVersion > 0) return rows.map(toRegisterVersion);
     const legacy = await this.legacy(administration, memberId);
     return legacy ? [legacy] : [];
+  }
+
+  async list(query: MemberListQuery): Promise<ListedVersion[]> {
+    const values: unknown[] = [];
+    const sql = memberListSql(query, (value) => {
+      values.push(value);
+      return `$${values.length}`;
+    });
+    const { rows } = await this.database.query<ListedRow>(sql, values);
+    return rows.map(toListedVersion);
   }
 
   private async legacy(administration: string, memberId: string): Promise<RegisterVersion | undefined> {

@@ -2,6 +2,10 @@ import type pg from 'pg';
 import type { Logger } from 'winston';
 import type { Migration } from '../migration.js';
 import { checkCompatible, oldestCompatibleAfter } from '../migration.js';
+import { searchRowOfStored } from '../member-search-row.js';
+
+/** Runs inside the migration's transaction, on the client that migrates. */
+export type PostgresBackfill = (client: pg.PoolClient | pg.Client) => Promise<void>;
 
 /** Held while migrating, so that instances starting together migrate exactly once. */
 const MIGRATION_LOCK = 'mra-gateway:migrations';
@@ -14,7 +18,7 @@ const MIGRATION_LOCK = 'mra-gateway:migrations';
  * Times the gateway compares are timestamptz; the RFC 3339 texts partners sent (issuedAt, receivedAt
  * as stated in receipts) are kept as text, exactly as they were received and receipted.
  */
-export const postgresMigrations: readonly Migration[] = [
+export const postgresMigrations: readonly Migration<PostgresBackfill>[] = [
   {
     sql: `
     CREATE TABLE accepted_messages (
@@ -206,13 +210,63 @@ export const postgresMigrations: readonly Migration[] = [
     `,
     oldestCompatible: 3,
   },
+  {
+    // 4: the register's listing and lookups. What it filters on sits in columns beside the member, and
+    // what it looks up (MIDs, folded names) in member_lookups, so that a listing is an index range. The
+    // values are compared in code point order (COLLATE "C"), as on SQLite, whatever the database's
+    // locale: a name prefix is then a plain index range. The members already stored are indexed by the
+    // backfill (names are folded in code, not SQL). A contract step: a gateway from before would write
+    // members without their search keys.
+    sql: `
+    ALTER TABLE members ADD COLUMN id_scheme text;
+    ALTER TABLE members ADD COLUMN status text;
+    ALTER TABLE members ADD COLUMN recognized bigint;
+    ALTER TABLE members ADD COLUMN country text;
+    ALTER TABLE members ADD COLUMN roles text;
+    CREATE INDEX members_by_member_id ON members (member_id);
+    CREATE TABLE member_lookups (
+      administration text NOT NULL,
+      member_id      text NOT NULL,
+      kind           text NOT NULL,
+      value          text COLLATE "C" NOT NULL,
+      PRIMARY KEY (administration, member_id, kind, value)
+    );
+    CREATE INDEX member_lookups_by_value ON member_lookups (kind, value, administration, member_id);
+    `,
+    oldestCompatible: 4,
+    backfill: indexStoredMembers,
+  },
 ];
+
+/** Migration 4's backfill: the search keys of every member already stored, a thousand at a time. */
+async function indexStoredMembers(client: pg.PoolClient | pg.Client): Promise<void> {
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const { rows } = await client.query<{ administration: string; member_id: string; member: string }>(
+      'SELECT administration, member_id, member FROM members WHERE (administration, member_id) > ($1, $2) ORDER BY administration, member_id LIMIT 1000',
+      after,
+    );
+    for (const row of rows) {
+      const search = searchRowOfStored(row.member);
+      await client.query('UPDATE members SET id_scheme = $1, status = $2, recognized = $3, country = $4, roles = $5 WHERE administration = $6 AND member_id = $7', [
+        ...search.columns,
+        row.administration,
+        row.member_id,
+      ]);
+      for (const [kind, value] of search.lookups) {
+        await client.query('INSERT INTO member_lookups (administration, member_id, kind, value) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [row.administration, row.member_id, kind, value]);
+      }
+    }
+    if (rows.length < 1000) return;
+    after = [rows.at(-1)!.administration, rows.at(-1)!.member_id];
+  }
+}
 
 /**
  * Applies the migrations this database has not seen, in one transaction under an advisory lock: an
  * instance that starts while another migrates waits, then finds nothing left to do.
  */
-export async function migrate(client: pg.PoolClient | pg.Client, logger: Logger, migrations: readonly Migration[] = postgresMigrations): Promise<void> {
+export async function migrate(client: pg.PoolClient | pg.Client, logger: Logger, migrations: readonly Migration<PostgresBackfill>[] = postgresMigrations): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [MIGRATION_LOCK]);
@@ -225,6 +279,7 @@ export async function migrate(client: pg.PoolClient | pg.Client, logger: Logger,
     checkCompatible(rows.length, Math.max(0, ...rows.map((r) => r.oldest_compatible)), migrations.length, 'the database in DATABASE_URL');
     for (let version = rows.length + 1; version <= migrations.length; version++) {
       await client.query(migrations[version - 1]!.sql);
+      await migrations[version - 1]!.backfill?.(client);
       await client.query('INSERT INTO schema_migrations (version, applied_at, oldest_compatible) VALUES ($1, now(), $2)', [version, oldestCompatibleAfter(migrations, version)]);
     }
     await client.query('COMMIT');

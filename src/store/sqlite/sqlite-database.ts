@@ -104,6 +104,7 @@ function migrate(db: Database.Database): void {
   const apply = db.transaction(() => {
     for (let version = applied + 1; version <= migrations.length; version++) {
       db.exec(migrations[version - 1]!.sql);
+      migrations[version - 1]!.backfill?.(db);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
     }
     // Rows written before the column existed, or by a version that does not fill it in.

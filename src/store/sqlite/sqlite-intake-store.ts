@@ -3,6 +3,7 @@ import type { ArrangementStatus } from '../../domain/arrangement.js';
 import type { Acceptance, AdministrationCursor, IntakeStore, IntakeTransaction, MemberWrites } from '../../domain/intake/intake-store.js';
 import type { MarkedSnapshot, SnapshotMark } from '../../domain/intake/snapshot-repeat.js';
 import { toAcceptedMessage, type AcceptedMessageRow } from '../accepted-message-row.js';
+import { SEARCH_COLUMNS, searchRowOf } from '../member-search-row.js';
 import type { StoredMember } from '../../domain/member/change-plan.js';
 import type { NormalizedMember } from '../../domain/member/normalized-member.js';
 import type { PendingRecord } from '../../outbox/outbox-ports.js';
@@ -25,6 +26,8 @@ export class SqliteIntakeStore implements IntakeStore {
     | 'upsertCursor'
     | 'upsertMember'
     | 'removeMember'
+    | 'deleteLookups'
+    | 'insertLookup'
     | 'removedVersion'
     | 'insertVersion'
     | 'insertOutbox'
@@ -69,10 +72,14 @@ export class SqliteIntakeStore implements IntakeStore {
          ON CONFLICT (administration) DO UPDATE SET last_sequence = excluded.last_sequence, last_snapshot_issued_at = excluded.last_snapshot_issued_at`,
       ),
       upsertMember: db.prepare(
-        `INSERT INTO members (administration, member_id, fingerprint, member, version, removed_at) VALUES (?, ?, ?, ?, ?, NULL)
+        `INSERT INTO members (administration, member_id, fingerprint, member, version, removed_at, ${SEARCH_COLUMNS.join(', ')})
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
          ON CONFLICT (administration, member_id) DO UPDATE SET fingerprint = excluded.fingerprint, member = excluded.member,
-           version = excluded.version, removed_at = NULL`,
+           version = excluded.version, removed_at = NULL, ${SEARCH_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
       ),
+      // A member's lookups are replaced with the member; a removed member keeps its last ones (includeRemoved finds it).
+      deleteLookups: db.prepare('DELETE FROM member_lookups WHERE administration = ? AND member_id = ?'),
+      insertLookup: db.prepare('INSERT OR IGNORE INTO member_lookups (administration, member_id, kind, value) VALUES (?, ?, ?, ?)'),
       removeMember: db.prepare('UPDATE members SET version = ?, removed_at = ? WHERE administration = ? AND member_id = ?'),
       insertVersion: db.prepare(
         'INSERT INTO member_versions (administration, member_id, version, change, received_at, message_id, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -171,7 +178,12 @@ export class SqliteIntakeStore implements IntakeStore {
     snapshotMark: async (administration) => this.statements.snapshotMark.get(administration) as SnapshotMark | undefined,
     write: async (writes: MemberWrites) => {
       const administration = this.administration;
-      for (const { member, fingerprint, json, version } of writes.upserts) this.statements.upsertMember.run(administration, member.memberId, fingerprint, json, version);
+      for (const { member, fingerprint, json, version } of writes.upserts) {
+        const search = searchRowOf(member);
+        this.statements.upsertMember.run(administration, member.memberId, fingerprint, json, version, ...search.columns);
+        this.statements.deleteLookups.run(administration, member.memberId);
+        for (const [kind, value] of search.lookups) this.statements.insertLookup.run(administration, member.memberId, kind, value);
+      }
       for (const { memberId, version, removedAt } of writes.removals) this.statements.removeMember.run(version, removedAt, administration, memberId);
       for (const v of writes.history) this.statements.insertVersion.run(administration, v.memberId, v.version, v.change, v.receivedAt, v.messageId, v.record);
       const now = Date.now();

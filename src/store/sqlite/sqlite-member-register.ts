@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import type { MemberRegisterStore, RegisterVersion } from '../../register/member-register-store.js';
+import type { ListedVersion, MemberListQuery, MemberRegisterStore, RegisterVersion } from '../../register/member-register-store.js';
+import { memberListSql, toListedVersion, type ListedRow } from '../member-list-sql.js';
 import { LEGACY_MEMBER_CONDITION, toLegacyVersion, toRegisterVersion, type LegacyMemberRow, type MemberVersionRow } from '../member-version-row.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -41,6 +42,30 @@ export class SqliteMemberRegister implements MemberRegisterStore {
       const legacy = this.legacy(administration, memberId);
       return legacy ? [legacy] : [];
     });
+  }
+
+  list(query: MemberListQuery): Promise<ListedVersion[]> {
+    const values: unknown[] = [];
+    const sql = memberListSql(query, (value) => {
+      values.push(value);
+      return '?';
+    });
+    return this.database.exclusive(() => {
+      // Prepared once per shape of query: better-sqlite3 caches nothing itself, and there are few shapes.
+      const rows = this.listStatement(sql).all(...values) as ListedRow[];
+      return rows.map(toListedVersion);
+    });
+  }
+
+  private readonly listStatements = new Map<string, Statement>();
+
+  private listStatement(sql: string): Statement {
+    let statement = this.listStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.database.db.prepare(sql);
+      this.listStatements.set(sql, statement);
+    }
+    return statement;
   }
 
   private legacy(administration: string, memberId: string): RegisterVersion | undefined {

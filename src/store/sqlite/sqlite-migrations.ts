@@ -1,4 +1,6 @@
+import type Database from 'better-sqlite3';
 import type { Migration } from '../migration.js';
+import { searchRowOfStored } from '../member-search-row.js';
 
 /**
  * The store's schema, as an append-only list: a database records how many it has applied, and start-up
@@ -169,13 +171,61 @@ const steps: readonly string[] = [
     PRIMARY KEY (administration, member_id, version)
   ) WITHOUT ROWID;
   `,
+  // 7: the register's listing and lookups. What it filters on sits in columns beside the member, and
+  // what it looks up (MIDs, folded names) in member_lookups, so that a listing is an index range. The
+  // members already stored are indexed by the backfill below (names are folded in code, not SQL). A
+  // contract step: a gateway from before would write members without their search keys.
+  `
+  ALTER TABLE members ADD COLUMN id_scheme TEXT;
+  ALTER TABLE members ADD COLUMN status TEXT;
+  ALTER TABLE members ADD COLUMN recognized INTEGER;
+  ALTER TABLE members ADD COLUMN country TEXT;
+  ALTER TABLE members ADD COLUMN roles TEXT;
+  CREATE INDEX members_by_member_id ON members (member_id);
+  CREATE TABLE member_lookups (
+    administration TEXT NOT NULL,
+    member_id      TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    value          TEXT NOT NULL,
+    PRIMARY KEY (administration, member_id, kind, value)
+  ) WITHOUT ROWID;
+  CREATE INDEX member_lookups_by_value ON member_lookups (kind, value);
+  `,
 ];
 
 /**
  * Contract steps: 3 dropped outbox.published_at, which gateways that knew 2 steps still wrote; 5 marks
  * the receipt keys sealed, which gateways that knew 4 steps cannot read; 6 keeps removed members, which
- * gateways that knew 5 steps would take for current ones.
+ * gateways that knew 5 steps would take for current ones; 7 indexes members as they are written, which
+ * gateways that knew 6 steps would not.
  */
-const CONTRACT_STEPS: ReadonlySet<number> = new Set([3, 5, 6]);
+const CONTRACT_STEPS: ReadonlySet<number> = new Set([3, 5, 6, 7]);
 
-export const migrations: readonly Migration[] = steps.map((sql, i) => (CONTRACT_STEPS.has(i + 1) ? { sql, oldestCompatible: i + 1 } : { sql }));
+/** Runs inside the migration's transaction, on the connection that migrates. */
+export type SqliteBackfill = (db: Database.Database) => void;
+
+const BACKFILLS: Readonly<Record<number, SqliteBackfill>> = { 7: indexStoredMembers };
+
+export const migrations: readonly Migration<SqliteBackfill>[] = steps.map((sql, i) => ({
+  sql,
+  ...(CONTRACT_STEPS.has(i + 1) ? { oldestCompatible: i + 1 } : {}),
+  ...(BACKFILLS[i + 1] ? { backfill: BACKFILLS[i + 1] } : {}),
+}));
+
+/** Step 7's backfill: the search keys of every member already stored, a thousand at a time. */
+function indexStoredMembers(db: Database.Database): void {
+  const page = db.prepare('SELECT administration, member_id, member FROM members WHERE (administration, member_id) > (?, ?) ORDER BY administration, member_id LIMIT 1000');
+  const update = db.prepare('UPDATE members SET id_scheme = ?, status = ?, recognized = ?, country = ?, roles = ? WHERE administration = ? AND member_id = ?');
+  const lookup = db.prepare('INSERT OR IGNORE INTO member_lookups (administration, member_id, kind, value) VALUES (?, ?, ?, ?)');
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const rows = page.all(...after) as { administration: string; member_id: string; member: string }[];
+    for (const row of rows) {
+      const search = searchRowOfStored(row.member);
+      update.run(...search.columns, row.administration, row.member_id);
+      for (const [kind, value] of search.lookups) lookup.run(row.administration, row.member_id, kind, value);
+    }
+    if (rows.length < 1000) return;
+    after = [rows.at(-1)!.administration, rows.at(-1)!.member_id];
+  }
+}
