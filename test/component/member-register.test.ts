@@ -1,11 +1,10 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemTypeUri, type ProblemCode } from '../../src/domain/problem-types.js';
 import { memberOf } from '../support/administration-members.js';
 import { adminToken, createAdminKey, type AdminSigningKey } from '../support/admin-tokens.js';
 import { signCompact } from '../support/jws.js';
 import { memberList, type Member } from '../support/member-lists.js';
-import { createPartnerKey, type PartnerSigningKey } from '../support/partner-keys.js';
+import { createPartnerKey, partnerReadToken, type PartnerSigningKey } from '../support/partner-keys.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { disposeTestGateway, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 
@@ -20,12 +19,6 @@ interface View {
 }
 
 const problem = (code: ProblemCode) => problemTypeUri(code);
-
-/** A partner's read token: signed with one of its keys, typ JWT, for the register's audience. */
-async function partnerToken(key: PartnerSigningKey, audience = 'mra-gateway-members'): Promise<string> {
-  const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ aud: audience, iat, exp: iat + 120 }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
-}
 
 /** The register through HTTP, on both stores (ICD 5). */
 describe.each(['sqlite', 'postgres'] as const)('member register: %s', (store) => {
@@ -120,8 +113,8 @@ describe.each(['sqlite', 'postgres'] as const)('member register: %s', (store) =>
   });
 
   it("lets a partner read its own administration's members and refuses another's (403)", async () => {
-    expect((await get(`/v1/members/EU:${a.memberId}`, await partnerToken(eu))).status).toBe(200);
-    const other = await get(`/v1/members/EU:${a.memberId}`, await partnerToken(jp));
+    expect((await get(`/v1/members/EU:${a.memberId}`, await partnerReadToken(eu))).status).toBe(200);
+    const other = await get(`/v1/members/EU:${a.memberId}`, await partnerReadToken(jp));
     expect(other.status).toBe(403);
     expect((other.body as { type: string }).type).toBe(problem('forbidden'));
   });
@@ -131,7 +124,7 @@ describe.each(['sqlite', 'postgres'] as const)('member register: %s', (store) =>
     expect(none.status).toBe(401);
     expect((none.body as { type: string }).type).toBe(problem('unauthorized'));
     expect(none.headers['www-authenticate']).toMatch(/^Bearer /);
-    expect((await get(`/v1/members/EU:${a.memberId}`, await partnerToken(eu, 'mra-gateway-admin'))).status).toBe(401);
+    expect((await get(`/v1/members/EU:${a.memberId}`, await partnerReadToken(eu, 'mra-gateway-admin'))).status).toBe(401);
     const auditOnly = await get(`/v1/members/EU:${a.memberId}`, await adminToken(auditor));
     expect(auditOnly.status).toBe(403);
     expect((auditOnly.body as { type: string }).type).toBe(problem('forbidden'));
@@ -139,7 +132,7 @@ describe.each(['sqlite', 'postgres'] as const)('member register: %s', (store) =>
     expect((await get('/v1/members/EU:NOBODY', cbpToken)).status).toBe(404);
     expect((await get('/v1/members/XX:NOBODY', cbpToken)).status).toBe(404);
     // A partner cannot tell an administration that exists from one that does not.
-    expect((await get('/v1/members/XX:NOBODY', await partnerToken(eu))).status).toBe(403);
+    expect((await get('/v1/members/XX:NOBODY', await partnerReadToken(eu))).status).toBe(403);
   });
 
   it('uses up, for the admin API, a token with a jti that was used to read', async () => {

@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { generatePartnerKey, readSigningKey } from '../../src/cli/partner/partner-key-files.js';
 
 /** A partner administration's signing key pair, as a partner would hold it. */
@@ -32,4 +32,10 @@ export async function partnerToolKey(privateKeyFile: string, administration = 'E
   const generated = await generatePartnerKey({ administration, alg: 'ES256', privateKeyFile });
   const signing = await readSigningKey(privateKeyFile);
   return { administration, kid: generated.kid, alg: 'ES256', privateKey: signing.key as PartnerSigningKey['privateKey'], publicJwk: { ...generated.publicJwk, kid: generated.kid } };
+}
+
+/** A partner's register read token: signed with one of its keys, typ JWT, for the register's audience (ICD 5). */
+export async function partnerReadToken(key: PartnerSigningKey, audience = 'mra-gateway-members'): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  return new SignJWT({ aud: audience, iat, exp: iat + 120 }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
 }
