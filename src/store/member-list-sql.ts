@@ -23,8 +23,16 @@ export interface ListedRow {
  */
 export function memberListSql(query: MemberListQuery, param: (value: unknown) => string): string {
   const where: string[] = [];
-  if (query.administration !== undefined) where.push(`m.administration = ${param(query.administration)}`);
-  if (query.after !== undefined) where.push(`(m.administration, m.member_id) > (${param(query.after.administration)}, ${param(query.after.memberId)})`);
+  const { administration, after } = query;
+  if (administration !== undefined) {
+    where.push(`m.administration = ${param(administration)}`);
+    // Within one administration the cursor is a member_id range: beside administration = ?, a row value
+    // comparison would leave SQLite walking the administration from its start on every page.
+    if (after !== undefined && after.administration === administration) where.push(`m.member_id > ${param(after.memberId)}`);
+    else if (after !== undefined && after.administration > administration) where.push('1 = 0');
+  } else if (after !== undefined) {
+    where.push(`(m.administration, m.member_id) > (${param(after.administration)}, ${param(after.memberId)})`);
+  }
   if (!query.includeRemoved) where.push('m.removed_at IS NULL');
   if (query.recognized !== undefined) where.push(`m.recognized = ${param(query.recognized ? 1 : 0)}`);
   if (query.status !== undefined) where.push(`m.status = ${param(query.status)}`);

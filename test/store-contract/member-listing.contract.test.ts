@@ -71,6 +71,9 @@ describe.each(storeAdapters)('member listing contract: $name', (adapter) => {
     expect(await list({})).toEqual(['EU:DE1@1', 'EU:DE2@1', 'JP:1234567890123@1']);
     expect(await list({ includeRemoved: true })).toEqual(['EU:DE1@1', 'EU:DE2@1', 'EU:DE3@2', 'JP:1234567890123@1']);
     expect(await list({ administration: 'JP' })).toEqual(['JP:1234567890123@1']);
+    expect(await list({ administration: 'EU', after: { administration: 'EU', memberId: 'DE1' } })).toEqual(['EU:DE2@1']);
+    expect(await list({ administration: 'EU', after: { administration: 'JP', memberId: '' } })).toEqual([]);
+    expect(await list({ administration: 'JP', after: { administration: 'EU', memberId: 'DE9' } })).toEqual(['JP:1234567890123@1']);
     const [removed] = await opened.store.register.list({ includeRemoved: true, limit: 1, after: { administration: 'EU', memberId: 'DE2' } });
     expect(removed).toMatchObject({ administration: 'EU', memberId: 'DE3', version: 2, change: 'removed', acceptedAt: at(5) });
     expect(JSON.parse(removed!.record!)).toMatchObject({ change: 'removed', member: { memberId: 'DE3', version: 2 } });
