@@ -6,6 +6,7 @@ import type { AdminClient } from './admin-client.js';
 import { addAdminKey, defaultAdminKeysFile, readPublicJwkFile } from './admin-key-config.js';
 import { adminPublicKey, generateAdminKey, parseRoles, readAdminKey, type AdminPublicKey } from './admin-keygen.js';
 import { storeCopyCommand } from './admin-store-copy.js';
+import { DEFAULT_READER_SUB, MAX_READER_TOKEN_LIFETIME_SECONDS, READER_TOKEN_LIFETIME_SECONDS, signReaderToken } from './admin-token.js';
 
 export interface OptionSpec {
   /** Commander's flags, e.g. `--jwk <file>` or `--all`. */
@@ -43,7 +44,7 @@ export interface CommandSpec {
   options: readonly OptionSpec[];
   /** Whether it calls the gateway (and so takes --gateway-url, --key, --sub). */
   remote: boolean;
-  /** The result, printed as JSON on stdout; undefined prints nothing. */
+  /** The result, printed as JSON on stdout (a string as it is); undefined prints nothing. */
   run(context: CommandContext): Promise<unknown>;
 }
 
@@ -250,6 +251,34 @@ Retiring only brings a key's end earlier (409 for a later one), and a key not ye
     ],
     remote: true,
     run: ({ options, client }) => audit(options, client()),
+  },
+  {
+    name: 'token',
+    summary: 'print a token for reading the member register (GET /v1/members...), e.g. for curl',
+    help: `Signs a token with your administrator key, as the register takes it from a CBP system (contract
+section 5): typ JWT, kid, sub, aud mra-gateway-admin, iat, exp; no jti, so it may be used for any
+number of reads until it expires, and never on the admin API. The gateway reads with it only when the
+key has the role members:read. Prints the token alone on standard output:
+TOKEN=$(mra admin token --key ops.jwk) and curl -H "Authorization: Bearer $TOKEN" .../v1/members/EU:DE123456789012.`,
+    arguments: [],
+    options: [
+      ownKey,
+      { flags: '--sub <name>', description: `who reads, the token's sub (env MRA_ADMIN_SUB; default ${DEFAULT_READER_SUB})` },
+      { flags: '--lifetime <seconds>', description: `how long the token is valid (1 to ${MAX_READER_TOKEN_LIFETIME_SECONDS}, default ${READER_TOKEN_LIFETIME_SECONDS})` },
+    ],
+    remote: false,
+    run: async ({ options, env, note }) => {
+      const lifetime = optionalText(options.lifetime) ?? String(READER_TOKEN_LIFETIME_SECONDS);
+      if (!/^\d{1,3}$/.test(lifetime) || Number(lifetime) < 1 || Number(lifetime) > MAX_READER_TOKEN_LIFETIME_SECONDS) {
+        throw new CliError('usage', `--lifetime is a whole number of seconds from 1 to ${MAX_READER_TOKEN_LIFETIME_SECONDS} (the gateway takes no longer)`);
+      }
+      const privateJwk = await readAdminKey(keyFile(options, env), note);
+      const sub = optionalText(options.sub) || env.MRA_ADMIN_SUB || DEFAULT_READER_SUB;
+      const now = new Date();
+      const token = await signReaderToken(privateJwk, sub, Number(lifetime), now);
+      note(`register token of key ${privateJwk.kid} for ${sub}, valid until ${new Date((Math.floor(now.getTime() / 1000) + Number(lifetime)) * 1000).toISOString()}`);
+      return token;
+    },
   },
   storeCopyCommand,
 ];

@@ -30,3 +30,34 @@ export async function signAdminToken(privateJwk: JWK, sub: string, now: Date = n
     .setJti(randomUUID())
     .sign(await importJWK(privateJwk, alg));
 }
+
+/** The longest a reader token may live: the gateway refuses one whose exp is more than 5 minutes after iat. */
+export const MAX_READER_TOKEN_LIFETIME_SECONDS = 300;
+
+/** How long the register tokens of mra (sync, lookup, admin token) live unless told otherwise. */
+export const READER_TOKEN_LIFETIME_SECONDS = 120;
+
+/** Whom a reader token names when neither --sub nor MRA_ADMIN_SUB says (reads are not audited). */
+export const DEFAULT_READER_SUB = 'mra-consumer';
+
+/**
+ * Signs a token to read the member register (ICD 5) with an administrator key that has the role
+ * members:read: as an admin token (`kid`, `typ: JWT`, `sub`, `aud` mra-gateway-admin, `iat`, `exp`),
+ * but without a `jti`, so that it may be used for any number of reads until it expires and can never
+ * act on the admin API, which needs one.
+ */
+export async function signReaderToken(privateJwk: JWK, sub: string, lifetimeSeconds: number, now: Date = new Date()): Promise<string> {
+  if (typeof privateJwk.kid !== 'string' || privateJwk.kid === '') throw new Error('the admin key file has no "kid"');
+  if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1 || lifetimeSeconds > MAX_READER_TOKEN_LIFETIME_SECONDS) {
+    throw new Error(`a reader token lives 1 to ${MAX_READER_TOKEN_LIFETIME_SECONDS} seconds`);
+  }
+  const alg = algorithmFor(privateJwk);
+  const iat = Math.floor(now.getTime() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg, kid: privateJwk.kid, typ: 'JWT' })
+    .setSubject(sub)
+    .setAudience(ADMIN_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + lifetimeSeconds)
+    .sign(await importJWK(privateJwk, alg));
+}

@@ -84,7 +84,8 @@ async function runCommand(spec: CommandSpec, args: Record<string, string>, optio
     },
     note,
   });
-  if (result !== undefined) writeLine(io.stdout, JSON.stringify(result, null, 2));
+  if (typeof result === 'string') writeLine(io.stdout, result);
+  else if (result !== undefined) writeLine(io.stdout, JSON.stringify(result, null, 2));
   return EXIT_CODES.ok;
 }
 

@@ -4,6 +4,7 @@ import { CliError, EXIT_CODES } from '../cli-error.js';
 import { action, type CliContext, type CliEnv } from '../cli-context.js';
 import { helpParagraphs, writeLine, type CliIo } from '../cli-io.js';
 import { runMra } from '../mra-program.js';
+import { addRegisterCommands } from './register-commands.js';
 import { tailRecords, type TailSource } from './tail-records.js';
 
 const DEFAULT_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -32,7 +33,7 @@ row shows the old value beside the new (certified → suspended).`;
 
 /** `mra consumer ...`: what a CBP consumer uses to look at the feed. */
 export function addConsumerCommands(program: Command, context: CliContext): void {
-  const consumer = program.command('consumer').description('print the member records the gateway publishes to RabbitMQ (a CBP consumer)');
+  const consumer = program.command('consumer').description('read the member records the gateway publishes to RabbitMQ, and its register (a CBP consumer)');
   consumer
     .command('tail', { isDefault: true })
     .description('print records as they arrive (the default: mra consumer --bind ... is mra consumer tail --bind ...)')
@@ -45,6 +46,7 @@ export function addConsumerCommands(program: Command, context: CliContext): void
     .option('--prefetch <n>', 'records delivered ahead of printing (default 20)')
     .addHelpText('after', `\n${helpParagraphs(TAIL_HELP)}`)
     .action(action(context, (options: TailOptions) => tail(options, context)));
+  addRegisterCommands(consumer, context);
 }
 
 /** Runs one consumer command line (the words after `mra consumer`); for tests and scripts. */

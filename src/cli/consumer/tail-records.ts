@@ -31,17 +31,7 @@ export interface TailOptions {
  * from now on and takes nothing from anyone.
  */
 export async function tailRecords(options: TailOptions): Promise<{ printed: number }> {
-  let connection: ChannelModel;
-  try {
-    connection = await amqp.connect(options.amqpUrl);
-  } catch (error) {
-    const message = (error as Error).message;
-    // Credentials or a vhost the broker refuses: it answered, and said no.
-    if (/ACCESS[-_]REFUSED|NOT[-_]ALLOWED/i.test(message)) throw new CliError('refused', `the broker refused the connection: ${message}`);
-    throw new CliError('unreachable', `cannot connect to the broker: ${message}`);
-  }
-  // A refused passive declaration closes the channel with an error; it is reported by the caller.
-  connection.on('error', () => undefined);
+  const connection = await connectBroker(options.amqpUrl);
   let channel: Channel | undefined;
   try {
     channel = await connection.createChannel();
@@ -56,7 +46,24 @@ export async function tailRecords(options: TailOptions): Promise<{ printed: numb
   }
 }
 
-async function openQueue(channel: Channel, source: TailSource): Promise<string> {
+/** Connects to the broker: exit code 6 when it refuses (credentials, vhost), 5 when it cannot be reached. */
+export async function connectBroker(amqpUrl: string): Promise<ChannelModel> {
+  let connection: ChannelModel;
+  try {
+    connection = await amqp.connect(amqpUrl);
+  } catch (error) {
+    const message = (error as Error).message;
+    // Credentials or a vhost the broker refuses: it answered, and said no.
+    if (/ACCESS[-_]REFUSED|NOT[-_]ALLOWED/i.test(message)) throw new CliError('refused', `the broker refused the connection: ${message}`);
+    throw new CliError('unreachable', `cannot connect to the broker: ${message}`);
+  }
+  // A refused passive declaration closes the channel with an error; it is reported by the caller.
+  connection.on('error', () => undefined);
+  return connection;
+}
+
+/** The queue to consume: a durable one that must exist, or a temporary exclusive one bound to the pattern. */
+export async function openQueue(channel: Channel, source: TailSource): Promise<string> {
   if ('queue' in source) {
     await channel.checkQueue(source.queue).catch(() => {
       throw new CliError('refused', `there is no queue ${source.queue}`);
