@@ -135,6 +135,35 @@ describe.each(storeAdapters)('member listing contract: $name', (adapter) => {
   });
 });
 
+/** The listing's order is code point order on PostgreSQL too, whatever the database's locale. */
+describe('member listing on a database with a linguistic collation', () => {
+  it('orders and pages by code point, as SQLite does', async () => {
+    const database = await createTestDatabase('mra_listing_icu', { icuLocale: 'en-US' });
+    const store = await PostgresGatewayStore.open({ url: database.url, poolSize: 2, relayLeaseMs: 2000 }, createLogger('error'));
+    try {
+      // en-US would sort these a, B, _1 (case and punctuation set aside); code point order is B, _1, a.
+      const members = ['DEa', 'DE_1', 'DEB'].map((id) => normalizedMember('EU', id));
+      await store.intakeStore().intake('EU', async (tx) => {
+        await tx.write({ upserts: members.map((m) => versioned(m, 1)), removals: [], records: [], history: members.map((m) => entry(m, 1, 'added', 1)) });
+      });
+      const all = await store.register.list({ includeRemoved: false, limit: 10 });
+      expect(all.map((v) => v.memberId)).toEqual(['DEB', 'DE_1', 'DEa']);
+      const paged: string[] = [];
+      let after: MemberListQuery['after'];
+      for (;;) {
+        const page = await store.register.list({ includeRemoved: false, limit: 1, ...(after ? { after } : {}) });
+        if (page.length === 0) break;
+        paged.push(page[0]!.memberId);
+        after = { administration: page[0]!.administration, memberId: page[0]!.memberId };
+      }
+      expect(paged).toEqual(['DEB', 'DE_1', 'DEa']);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
+});
+
 /** Members stored before the listing existed are indexed by the migration that adds it. */
 describe('member listing migration', () => {
   const quiet = createLogger('error');

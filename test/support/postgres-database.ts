@@ -23,14 +23,16 @@ export interface TestDatabase {
  * running in parallel never meet. Call drop() when done; a database the test process leaves behind is
  * dropped as it exits. Fails, never skips, when the shared server does not answer.
  */
-export async function createTestDatabase(prefix = 'mra_test'): Promise<TestDatabase> {
+export async function createTestDatabase(prefix = 'mra_test', options: { icuLocale?: string } = {}): Promise<TestDatabase> {
   if (!/^[a-z_][a-z0-9_]{0,39}$/.test(prefix)) throw new Error(`database name prefix "${prefix}" is not 1 to 40 of a-z, 0-9 and _`);
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await withSharedClient(async (client) => {
     // CREATE DATABASE fails while another session is connected to template1; that passes.
     for (let attempt = 1; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE "${name}"`);
+        // An ICU locale (en-US, say) gives the database a linguistic default collation, as production servers often have.
+        const locale = options.icuLocale === undefined ? '' : ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale.replace(/[^A-Za-z-]/g, '')}'`;
+        await client.query(`CREATE DATABASE "${name}"${locale}`);
         return;
       } catch (error) {
         if ((error as { code?: string }).code !== '55006' || attempt === 10) throw error;

@@ -213,11 +213,13 @@ export const postgresMigrations: readonly Migration<PostgresBackfill>[] = [
   {
     // 4: the register's listing and lookups. What it filters on sits in columns beside the member, and
     // what it looks up (MIDs, folded names) in member_lookups, so that a listing is an index range. The
-    // values are compared in code point order (COLLATE "C"), as on SQLite, whatever the database's
-    // locale: a name prefix is then a plain index range. The members already stored are indexed by the
-    // backfill (names are folded in code, not SQL). A contract step: a gateway from before would write
-    // members without their search keys.
+    // values, and the members' keys the listing pages by, are compared in code point order (COLLATE
+    // "C"), as on SQLite, whatever the database's locale: the listing's order and cursors are then the
+    // same on both stores, and a name prefix is a plain index range. The members already stored are
+    // indexed by the backfill (names are folded in code, not SQL). A contract step: a gateway from
+    // before would write members without their search keys.
     sql: `
+    ALTER TABLE members ALTER COLUMN administration TYPE text COLLATE "C", ALTER COLUMN member_id TYPE text COLLATE "C";
     ALTER TABLE members ADD COLUMN id_scheme text;
     ALTER TABLE members ADD COLUMN status text;
     ALTER TABLE members ADD COLUMN recognized bigint;
