@@ -3,7 +3,8 @@
  * Prints one JSON document with the figures and whether each target is met. Knobs (environment):
  * BENCH_MEMBERS (50000), BENCH_SMALL_SECONDS (10), BENCH_CONNECTIONS (16), AMQP_URL, BENCH_STORE (sqlite, or
  * postgres: a fresh database on BENCH_POSTGRES_URL's server, default postgres://postgres@127.0.0.1:5432,
- * dropped afterwards).
+ * dropped afterwards), BENCH_ONLY (intake: the phases below only; register: bench/register.ts only; by default
+ * both, the register's figures under "register").
  */
 import amqp from 'amqplib';
 import autocannon from 'autocannon';
@@ -19,6 +20,7 @@ import { benchMember } from './bench-members.js';
 import { recordProperties } from '../src/messaging/record-message.js';
 import { GatewayProcess } from './gateway-process.js';
 import { measureRawPublish } from './raw-publish.js';
+import { registerBench } from './register.js';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 50_000);
 const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 10);
@@ -115,7 +117,7 @@ async function runLoad(url: string, bodies: string[]): Promise<{ requestsPerSeco
   };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<Record<string, unknown>> {
   const workdir = mkdtempSync(path.join(tmpdir(), 'mra-bench-'));
   const configDir = path.join(workdir, 'config');
   mkdirSync(path.join(configDir, 'partner-keys'), { recursive: true });
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
       peakRssUnder600Mb: snapshotRss < 600,
       smallAtLeast0_25OfBare: figures.smallSubmissions.ratioToBare >= 0.25 && gatewayLoad.non2xx === 0,
     };
-    process.stdout.write(`${JSON.stringify({ ...figures, targets }, null, 2)}\n`);
+    return { ...figures, targets };
   } finally {
     await channel.deleteQueue(queue).catch(() => undefined);
     await channel.deleteExchange(exchange).catch(() => undefined);
@@ -255,4 +257,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const only = process.env.BENCH_ONLY;
+if (only !== undefined && only !== 'intake' && only !== 'register') throw new Error(`BENCH_ONLY must be intake or register, not ${only}`);
+const intake = only === 'register' ? {} : await main();
+const register = only === 'intake' ? undefined : await registerBench();
+process.stdout.write(`${JSON.stringify({ ...intake, ...(register ? { register } : {}) }, null, 2)}\n`);
