@@ -19,6 +19,7 @@ import { createLogger } from './logging/logger.js';
 import { AmqpRecordPublisher } from './messaging/amqp-record-publisher.js';
 import { GatewayMetrics } from './operations/gateway-metrics.js';
 import { HistoryRetention } from './operations/history-retention.js';
+import { SubmissionLogRetention } from './operations/submission-log-retention.js';
 import { MemberReaderAuthenticator } from './register/member-reader-authenticator.js';
 import { configDigest } from './operations/config-digest.js';
 import { InstanceHeartbeat } from './operations/instance-heartbeat.js';
@@ -80,6 +81,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       configDir: config.configDir,
       store: store.admin,
       tokenLedger: store.adminTokens,
+      submissionLog: store.submissions,
       arrangements,
       receiptKeys,
       partnerKeyAlgorithms: config.jwsAlgorithms,
@@ -104,6 +106,8 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
     relay.start();
     const historyRetention = new HistoryRetention(store.memberHistory, config.memberHistoryRetentionDays, logger);
     historyRetention.start();
+    const submissionLogRetention = new SubmissionLogRetention(store.submissions, config.submissionLogRetentionDays, logger);
+    submissionLogRetention.start();
     // Changes made through other instances (statuses, receipt keys) reach this one's caches.
     store.sharedState.onChange(async () => {
       await ArrangementAdmin.applyStoredStatuses(arrangements, store.admin);
@@ -128,6 +132,8 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       gatewayVersion,
       onRecordsQueued: relay.notify,
       ensureCurrent: () => store.sharedState.ensureCurrent(),
+      // Every submission whose signature verified, once decided (not those refused by the rate limit).
+      recordSubmission: admin.submissions.record,
     });
     let url = '';
     const app = createApp({
@@ -189,6 +195,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
           server.closeIdleConnections();
         });
         await historyRetention.stop();
+        await submissionLogRetention.stop();
         await relay.stop();
         await publisher.close();
         await heartbeat.stop();

@@ -1,6 +1,10 @@
 import type { ArrangementStatus } from '../domain/arrangement.js';
 import { GatewayError, type ProblemItem } from '../domain/gateway-error.js';
 import { MAX_LISTED_ERRORS } from '../domain/intake/member-preparation.js';
+import type { SubmissionOutcomeKind } from '../domain/intake/submission-record.js';
+import { problemTypes, type ProblemCode } from '../domain/problem-types.js';
+import { parseInstant } from '../domain/rfc3339.js';
+import { submissionCursorPosition, type SubmissionQuery } from './submission-log.js';
 import { describeRefusedCharacter, refusedCharacter } from '../domain/text-characters.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -77,6 +81,80 @@ export function readAuditQuery(query: Record<string, unknown>): AuditQuery {
   const limit = wholeNumber(query.limit, '/limit', 1, MAX_AUDIT_PAGE, errors) ?? DEFAULT_AUDIT_PAGE;
   if (errors.length > 0) throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', { errors: errors.slice(0, MAX_LISTED_ERRORS) });
   return { after, limit };
+}
+
+export const DEFAULT_SUBMISSION_PAGE = 100;
+export const MAX_SUBMISSION_PAGE = 1000;
+const SUBMISSION_PARAMETERS = ['administration', 'messageId', 'outcome', 'problem', 'from', 'to', 'limit', 'cursor'];
+const OUTCOMES: readonly SubmissionOutcomeKind[] = ['accepted', 'replayed', 'rejected'];
+const PROBLEM_URN = 'urn:mra-gateway:problem:';
+
+/**
+ * GET /admin/v1/submissions: filters, a page size and the cursor of the previous page. Every problem
+ * is named at once (as JSON Pointers into the query), and a parameter the API does not know, or one
+ * given twice, is refused, so that a misspelt filter never lists everything.
+ */
+export function readSubmissionQuery(query: Record<string, unknown>): SubmissionQuery {
+  const errors: ProblemItem[] = [];
+  for (const name of Object.keys(query)) {
+    if (!SUBMISSION_PARAMETERS.includes(name)) errors.push({ pointer: `/${pointerText(name)}`, detail: `is not a known query parameter (${SUBMISSION_PARAMETERS.join(', ')})` });
+  }
+  const text = (name: string): string | undefined => {
+    const value = Object.hasOwn(query, name) ? query[name] : undefined;
+    if (value === undefined || typeof value === 'string') return value;
+    errors.push({ pointer: `/${name}`, detail: 'may be given once' });
+    return undefined;
+  };
+  const matching = (name: string, pattern: RegExp, detail: string): string | undefined => {
+    const value = text(name);
+    if (value === undefined || pattern.test(value)) return value;
+    errors.push({ pointer: `/${name}`, detail });
+    return undefined;
+  };
+  const instant = (name: string): Date | undefined => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    const at = parseInstant(value);
+    if (!Number.isNaN(at)) return new Date(at);
+    errors.push({ pointer: `/${name}`, detail: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-12-01T00:00:00Z' });
+    return undefined;
+  };
+
+  const result: SubmissionQuery = { limit: wholeNumber(text('limit'), '/limit', 1, MAX_SUBMISSION_PAGE, errors) ?? DEFAULT_SUBMISSION_PAGE };
+  const administration = matching('administration', /^[A-Z]{2}$/, "must be an administration's code, e.g. EU");
+  if (administration !== undefined) result.administration = administration;
+  const messageId = matching('messageId', /^[A-Za-z0-9._:-]{1,64}$/, 'must be a messageId: 1 to 64 of A-Z a-z 0-9 . _ : -');
+  if (messageId !== undefined) result.messageId = messageId;
+  const outcome = text('outcome');
+  if (outcome !== undefined) {
+    if (OUTCOMES.includes(outcome as SubmissionOutcomeKind)) result.outcome = outcome as SubmissionOutcomeKind;
+    else errors.push({ pointer: '/outcome', detail: `must be one of ${OUTCOMES.join(', ')}` });
+  }
+  const problem = text('problem');
+  if (problem !== undefined) {
+    // The problem's code (schema-violation) or its type (urn:mra-gateway:problem:schema-violation).
+    const code = problem.startsWith(PROBLEM_URN) ? problem.slice(PROBLEM_URN.length) : problem;
+    if (Object.hasOwn(problemTypes, code)) result.problem = code as ProblemCode;
+    else errors.push({ pointer: '/problem', detail: `must be a problem type code (e.g. schema-violation) or type (${PROBLEM_URN}schema-violation)` });
+  }
+  const from = instant('from');
+  if (from !== undefined) result.from = from;
+  const to = instant('to');
+  if (to !== undefined) result.to = to;
+  if (from !== undefined && to !== undefined && from.getTime() > to.getTime()) errors.push({ pointer: '/to', detail: 'must not be before from' });
+  const cursor = text('cursor');
+  if (cursor !== undefined) {
+    const before = submissionCursorPosition(cursor);
+    if (before) result.before = before;
+    else errors.push({ pointer: '/cursor', detail: 'is not one this API gave out: pass the "next" of the previous page as it is' });
+  }
+  if (errors.length > 0) throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+  return result;
+}
+
+/** A name as a JSON Pointer token (RFC 6901), cut to a length a problem document can carry. */
+function pointerText(name: string): string {
+  return name.slice(0, 64).replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function read<T>(body: unknown, members: readonly string[], build: (get: (name: string) => unknown, errors: ProblemItem[]) => T): T {

@@ -9,12 +9,14 @@ import {
   readRetireRequest,
   readRevokeRequest,
   readStatusChangeRequest,
+  readSubmissionQuery,
 } from './admin-requests.js';
 import type { AdminActor } from './admin-store.js';
 import type { ArrangementAdmin } from './arrangement-admin.js';
 import type { AuditLog } from './audit-log.js';
 import type { PartnerKeyAdmin } from './partner-key-admin.js';
 import type { ReceiptKeyAdmin } from './receipt-key-admin.js';
+import type { SubmissionLog } from './submission-log.js';
 
 /** Everything the admin API calls. */
 export interface AdminApi {
@@ -23,15 +25,23 @@ export interface AdminApi {
   partnerKeys: PartnerKeyAdmin;
   receiptKeys: ReceiptKeyAdmin;
   audit: AuditLog;
+  submissions: SubmissionLog;
 }
+
+/**
+ * The roles of the admin API. Any one of them reads everything the API shows (every GET); each change
+ * needs its own role, and `audit` changes nothing. `members:read` is the register's role (GET
+ * /v1/members...), for CBP systems: alone, it reads nothing here but GET /me.
+ */
+export const ADMIN_API_ROLES: readonly AdminRole[] = ['keys', 'arrangements', 'receipt-keys', 'audit'];
 
 /** Admin bodies are a few fields and at most one JWK. */
 const MAX_ADMIN_BODY = '64kb';
 
 /**
  * The admin API (ICD 3), mounted at /admin/v1. Every request, to a known path or not, is authenticated
- * first, before its body is read; then each route checks its role, reads its input and calls one
- * admin service.
+ * first, before its body is read; then each route checks its role (`read`: any admin role; a change:
+ * its own), reads its input and calls one admin service.
  */
 export function adminRouter(api: AdminApi): Router {
   const router = Router();
@@ -46,16 +56,21 @@ export function adminRouter(api: AdminApi): Router {
     methods.set(path, [...(methods.get(path) ?? []), ...names]);
   };
 
-  on('get', '/administrations', role('arrangements'), async (_req, res) => {
+  // Who the caller is: any key the gateway accepts, whatever its roles (a console shows what it may do).
+  on('get', '/me', (_req, res) => {
+    const { kid, sub, roles } = res.locals.admin as AdminPrincipal;
+    res.json({ kid, sub, roles });
+  });
+  on('get', '/administrations', read, async (_req, res) => {
     res.json({ administrations: await api.arrangements.list() });
   });
-  on('get', '/administrations/:code', role('arrangements'), async (req, res) => {
+  on('get', '/administrations/:code', read, async (req, res) => {
     res.json(await api.arrangements.get(param(req, 'code')));
   });
   on('patch', '/administrations/:code', role('arrangements'), async (req, res) => {
     res.json(await api.arrangements.changeStatus(actor(res), param(req, 'code'), readStatusChangeRequest(req.body)));
   });
-  on('get', '/administrations/:code/keys', role('keys'), async (req, res) => {
+  on('get', '/administrations/:code/keys', read, async (req, res) => {
     const code = param(req, 'code');
     res.json({ administration: code, keys: await api.partnerKeys.list(code) });
   });
@@ -70,7 +85,7 @@ export function adminRouter(api: AdminApi): Router {
     const { reason } = readRevokeRequest(req.body);
     res.json(await api.partnerKeys.revoke(actor(res), param(req, 'code'), param(req, 'kid'), reason));
   });
-  on('get', '/receipt-keys', role('receipt-keys'), async (_req, res) => {
+  on('get', '/receipt-keys', read, async (_req, res) => {
     res.json(await api.receiptKeys.list());
   });
   on('post', '/receipt-keys/rotate', role('receipt-keys'), async (req, res) => {
@@ -81,9 +96,15 @@ export function adminRouter(api: AdminApi): Router {
     readEmptyRequest(req.body);
     res.json(await api.receiptKeys.retire(actor(res), param(req, 'kid')));
   });
-  on('get', '/audit', role('audit'), async (req, res) => {
+  on('get', '/audit', read, async (req, res) => {
     const { after, limit } = readAuditQuery(req.query);
     res.json(await api.audit.page(after, limit));
+  });
+  on('get', '/submissions', read, async (req, res) => {
+    res.json(await api.submissions.page(readSubmissionQuery(req.query)));
+  });
+  on('get', '/submissions/:id', read, async (req, res) => {
+    res.json(await api.submissions.get(param(req, 'id')));
   });
 
   // Any other method on these paths is 405 with the methods that do answer. The audit log in particular
@@ -114,6 +135,15 @@ function authenticate(authenticator: AdminAuthenticator): RequestHandler {
     next();
   };
 }
+
+/** Reads: any role of the admin API. */
+const read: RequestHandler = (_req, res, next) => {
+  const principal = res.locals.admin as AdminPrincipal;
+  if (!principal.roles.some((r) => ADMIN_API_ROLES.includes(r))) {
+    throw new GatewayError('forbidden', `The admin key "${principal.kid}" has none of the roles that read the admin API (${ADMIN_API_ROLES.join(', ')}).`);
+  }
+  next();
+};
 
 function role(needed: AdminRole): RequestHandler {
   return (_req, res, next) => {

@@ -11,11 +11,14 @@ import { ArrangementAdmin } from './arrangement-admin.js';
 import { AuditLog } from './audit-log.js';
 import { PartnerKeyAdmin } from './partner-key-admin.js';
 import { ReceiptKeyAdmin } from './receipt-key-admin.js';
+import { SubmissionLog, type SubmissionLogStore } from './submission-log.js';
 
 export interface AdministrationDependencies {
   configDir: string;
   store: AdminStore;
   tokenLedger: AdminTokenLedger;
+  /** The submission log's store (written by the intake through the returned `submissions`, read by the API). */
+  submissionLog: SubmissionLogStore;
   arrangements: ArrangementRegistry;
   receiptKeys: ReceiptKeys;
   /** The partner algorithm allowlist: keys added through the admin API must fit it. */
@@ -48,5 +51,6 @@ export async function startAdministration(deps: AdministrationDependencies): Pro
     partnerKeys: new PartnerKeyAdmin({ arrangements, store, audit, clock, allowedAlgorithms: deps.partnerKeyAlgorithms }),
     receiptKeys: new ReceiptKeyAdmin({ receiptKeys: deps.receiptKeys, store, audit, clock }),
     audit,
+    submissions: new SubmissionLog(deps.submissionLog, logger),
   };
 }

@@ -47,6 +47,8 @@ export interface AppConfig {
   instanceHeartbeatMs: number;
   /** How long member versions are kept in the history (MEMBER_HISTORY_RETENTION_DAYS); undefined: forever. */
   memberHistoryRetentionDays: number | undefined;
+  /** How long the submission log keeps an entry (SUBMISSION_LOG_RETENTION_DAYS); undefined: forever. */
+  submissionLogRetentionDays: number | undefined;
 }
 
 export interface DatabaseConfig {
@@ -116,6 +118,8 @@ export function loadConfig(env: Env): AppConfig {
     instanceHeartbeatMs: integer(env, 'INSTANCE_HEARTBEAT_SECONDS', 10, 1, 300) * 1000,
     // 0 (the default) keeps every version for good: what CBP knew on the day of an entry stays answerable.
     memberHistoryRetentionDays: integer(env, 'MEMBER_HISTORY_RETENTION_DAYS', 0, 0, 36_500) || undefined,
+    // 400 days by default: a year of submissions and the month around its anniversary; 0 keeps them for good.
+    submissionLogRetentionDays: integer(env, 'SUBMISSION_LOG_RETENTION_DAYS', 400, 0, 36_500) || undefined,
   };
 }
 

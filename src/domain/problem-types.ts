@@ -37,6 +37,7 @@ export const problemTypes = {
   'unknown-administration': { status: 404, title: 'No arrangement with this administration code' },
   'partner-key-not-found': { status: 404, title: 'The administration has no key with this kid' },
   'receipt-key-not-found': { status: 404, title: 'No receipt key with this kid' },
+  'submission-not-found': { status: 404, title: 'The submission log has no submission with this id' },
   // The register (ICD 5)
   'member-not-found': { status: 404, title: 'The gateway holds no member with this key (at that time)' },
   'invalid-state-transition': { status: 409, title: 'The change is not possible from the current state' },

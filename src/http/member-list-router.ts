@@ -62,7 +62,7 @@ export function memberListRouter(intake: MemberListIntake, limits: SubmissionLim
       });
     }
     try {
-      const result = await intake.submit(read.body, res.locals.serialization as JwsSerialization);
+      const result = await intake.submit(read.body, res.locals.serialization as JwsSerialization, { requestId: res.locals.requestId as string });
       const fields: AccessLogFields = { administration: result.summary.administration, messageId: result.summary.messageId, outcome: result.status === 202 ? 'accepted' : 'replayed' };
       res.locals.logFields = fields;
       res.status(result.status).json(result.receipt);

@@ -1,4 +1,5 @@
 import type { AdminStore, AdminTokenLedger } from '../admin/admin-store.js';
+import type { SubmissionLogStore } from '../admin/submission-log.js';
 import type { IntakeStore } from '../domain/intake/intake-store.js';
 import type { PartnerKey, PartnerKeyDirectory } from '../domain/partner-key.js';
 import type { OutboxStore, PendingRecord } from '../outbox/outbox-ports.js';
@@ -63,6 +64,8 @@ export interface GatewayStore {
   readonly adminTokens: AdminTokenLedger;
   readonly outbox: OutboxStore;
   readonly memberHistory: MemberHistoryStore;
+  /** Every submission whose signature verified, with its outcome (the admin API's submission log). */
+  readonly submissions: SubmissionLogStore;
   /** The register's reads (every version of every member). */
   readonly register: MemberRegisterStore;
   readonly sharedState: SharedStateWatch;

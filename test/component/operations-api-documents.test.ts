@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_ROLES } from '../../src/admin/admin-key.js';
-import { adminRouter, type AdminApi } from '../../src/admin/admin-router.js';
+import { ADMIN_API_ROLES, adminRouter, type AdminApi } from '../../src/admin/admin-router.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { problemTypes, problemTypeUri } from '../../src/domain/problem-types.js';
 import { NOT_READY_REASONS } from '../../src/operations/readiness.js';
@@ -102,7 +101,7 @@ describe('the OpenAPI document', () => {
     expect(readiness.properties.reasons.items.enum).toEqual([...NOT_READY_REASONS]);
   });
 
-  it('describes every admin route with the methods admin-router.ts registers, each with its bearer token and role', () => {
+  it('describes every admin route with the methods admin-router.ts registers, each with its bearer token and, for a change, its role', () => {
     const registered: Record<string, string[]> = {};
     const fallbacks: string[] = [];
     // The router only touches the services when a request comes; its route table is all this needs.
@@ -116,16 +115,21 @@ describe('the OpenAPI document', () => {
     const documented: Record<string, string[]> = {};
     for (const { route, method } of adminOperations) (documented[route] ??= []).push(method);
     const sorted = (table: Record<string, string[]>) => Object.fromEntries(Object.entries(table).map(([p, methods]) => [p, [...methods].sort()]));
-    expect(Object.keys(registered)).toHaveLength(9);
+    expect(Object.keys(registered)).toHaveLength(12);
     expect(sorted(documented)).toEqual(sorted(registered));
     // The 405 answers (with Allow) cover exactly the documented paths.
     expect(fallbacks.sort()).toEqual(Object.keys(documented).sort());
-    for (const { operation } of adminOperations) {
+    for (const { method, operation } of adminOperations) {
       expect(operation.security).toHaveLength(1);
       const [roles] = Object.values(operation.security![0]!);
       expect(Object.keys(operation.security![0]!)).toEqual(['bearerAuth']);
-      expect(roles).toHaveLength(1);
-      expect(ADMIN_ROLES).toContain(roles![0]);
+      // Reads take any admin role and list none; a change lists the one it needs (never audit's or the register's).
+      if (method === 'get') {
+        expect(roles).toEqual([]);
+      } else {
+        expect(roles).toHaveLength(1);
+        expect(ADMIN_API_ROLES.filter((r) => r !== 'audit')).toContain(roles![0]);
+      }
       expect(operation.responses['401']).toEqual({ $ref: '#/components/responses/AdminUnauthorized' });
     }
   });
@@ -267,6 +271,8 @@ describe('the gateway serves the documents, and its answers match them', () => {
     const next = await createPartnerKey('EU');
     const future = new Date(Date.now() + 86_400_000).toISOString();
     const firstReceiptKid = ((await adminCall(test.http, admin, 'get', '/receipt-keys')).body as { signing: string }).signing;
+    // The previous test's submissions are in the log.
+    const logged = ((await adminCall(test.http, admin, 'get', '/submissions?limit=1')).body as { submissions: { id: string }[] }).submissions[0]!.id;
     const calls: [method: 'get' | 'post' | 'patch', route: string, url: string, body: object | undefined, status: number][] = [
       ['get', '/admin/v1/administrations', '/administrations', undefined, 200],
       ['patch', '/admin/v1/administrations/{code}', '/administrations/JP', { status: 'suspended', reason: 'documented' }, 200],
@@ -279,12 +285,17 @@ describe('the gateway serves the documents, and its answers match them', () => {
       ['post', '/admin/v1/receipt-keys/{kid}/retire', `/receipt-keys/${firstReceiptKid}/retire`, {}, 200],
       ['get', '/admin/v1/receipt-keys', '/receipt-keys', undefined, 200],
       ['get', '/admin/v1/audit', '/audit?limit=2', undefined, 200],
+      ['get', '/admin/v1/me', '/me', undefined, 200],
+      ['get', '/admin/v1/submissions', '/submissions?outcome=rejected&limit=5', undefined, 200],
+      ['get', '/admin/v1/submissions/{id}', `/submissions/${logged}`, undefined, 200],
       // Problems: unknown members and values, unknown administration, a repeated revocation, a bad query.
       ['patch', '/admin/v1/administrations/{code}', '/administrations/JP', { status: 'paused', why: 'x' }, 400],
       ['post', '/admin/v1/administrations/{code}/keys', '/administrations/EU/keys', { jwk: { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' } }, 400],
       ['get', '/admin/v1/administrations/{code}/keys', '/administrations/XX/keys', undefined, 404],
       ['post', '/admin/v1/administrations/{code}/keys/{kid}/revoke', `/administrations/EU/keys/${next.kid}/revoke`, { reason: 'again' }, 409],
       ['get', '/admin/v1/audit', '/audit?limit=0', undefined, 400],
+      ['get', '/admin/v1/submissions', '/submissions?outcome=lost&since=yesterday', undefined, 400],
+      ['get', '/admin/v1/submissions/{id}', '/submissions/01890000-0000-7000-8000-000000000000', undefined, 404],
     ];
     for (const [method, route, url, body, status] of calls) {
       const response = await adminCall(test.http, admin, method, url, body);
@@ -306,12 +317,13 @@ describe('the gateway serves the documents, and its answers match them', () => {
     expect(checkDocumented('get', '/admin/v1/audit', unauthenticated)).toEqual([]);
   });
 
-  it('refuses every admin operation with 403 unless the key has the role the document names', async () => {
+  it('refuses every change with 403 unless the key has the role the document names, and lets any admin role read', async () => {
     for (const { route, method, operation } of adminOperations) {
-      const role = operation.security![0]!.bearerAuth![0]!;
-      const response = await adminCall(test.http, auditor, method as 'get' | 'post' | 'patch', route.slice('/admin/v1'.length).replace('{code}', 'EU').replace('{kid}', 'none'));
-      if (role === 'audit') {
-        expect(response.status).toBe(200);
+      const role = operation.security![0]!.bearerAuth![0];
+      const response = await adminCall(test.http, auditor, method as 'get' | 'post' | 'patch', route.slice('/admin/v1'.length).replace('{code}', 'EU').replace('{kid}', 'none').replace('{id}', 'none'));
+      if (role === undefined) {
+        expect(response.status, `${method} ${route}`).toBe(route.endsWith('{id}') ? 404 : 200);
+        expect(checkDocumented(method, route, response)).toEqual([]);
       } else {
         expect(response.status, `${method} ${route}`).toBe(403);
         expect((response.body as { detail: string }).detail).toContain(`role "${role}"`);

@@ -81,7 +81,7 @@ describe('mra admin store copy: an embedded store into PostgreSQL', () => {
   let expected: Record<string, number>;
   let pendingEventIds: string[];
   let publishedEventIds: string[];
-  let sqliteRows: { receiptKeys: unknown[]; audit: unknown[]; outbox: unknown[]; partnerKeys: unknown[]; tokens: unknown[] };
+  let sqliteRows: { receiptKeys: unknown[]; audit: unknown[]; outbox: unknown[]; partnerKeys: unknown[]; tokens: unknown[]; submissions: unknown[] };
   let copyResult: StoreCopyResult;
 
   const send = async (test: TestGateway, list: ReturnType<typeof memberList>, key: PartnerSigningKey): Promise<Sent> => {
@@ -136,6 +136,7 @@ describe('mra admin store copy: an embedded store into PostgreSQL', () => {
       outbox: db.prepare('SELECT seq, event_id, administration, CAST(body AS TEXT) AS body, created_at FROM outbox ORDER BY seq').all(),
       partnerKeys: db.prepare('SELECT administration, kid, jwk, not_before, not_after, added_at FROM partner_keys ORDER BY administration, kid').all(),
       tokens: db.prepare('SELECT kid, jti, expires_at FROM admin_token_uses ORDER BY kid, jti').all(),
+      submissions: db.prepare('SELECT id, received_at, administration, message_id, outcome, status, counts, duration_us, receipt FROM submission_log ORDER BY id').all(),
     };
   });
 
@@ -173,7 +174,7 @@ describe('mra admin store copy: an embedded store into PostgreSQL', () => {
     expect(result.code).toBe(EXIT_CODES.ok);
     copyResult = result.json as StoreCopyResult;
     expect(copyResult.tables).toEqual({ ...expected, outbox_cursors: 2 });
-    expect(expected).toMatchObject({ accepted_messages: 3, members: 11, outbox: 11, receipt_keys: 2, audit_log: 2, partner_keys: 3 });
+    expect(expected).toMatchObject({ accepted_messages: 3, members: 11, outbox: 11, receipt_keys: 2, audit_log: 2, partner_keys: 3, submission_log: 3 });
     expect(expected.admin_token_uses).toBeGreaterThanOrEqual(3);
 
     for (const table of GATEWAY_DATA_TABLES) {
@@ -211,6 +212,10 @@ describe('mra admin store copy: an embedded store into PostgreSQL', () => {
     expect(partnerKeys).toEqual(sqliteRows.partnerKeys);
     const tokens = (await sql.query('SELECT kid, jti, expires_at FROM admin_token_uses ORDER BY kid, jti')).rows.map((r: Record<string, unknown>) => ({ ...r, expires_at: ms(r.expires_at as Date) }));
     expect(tokens).toEqual(sqliteRows.tokens);
+    const submissions = (await sql.query('SELECT id, received_at, administration, message_id, outcome, status::int, counts, duration_us::int, receipt FROM submission_log ORDER BY id')).rows.map(
+      (r: Record<string, unknown>) => ({ ...r, received_at: ms(r.received_at as Date) }),
+    );
+    expect(submissions).toEqual(sqliteRows.submissions);
 
     // The identity sequences continue after the copied rows.
     const maxOutbox = Math.max(...(sqliteRows.outbox as { seq: number }[]).map((r) => r.seq));

@@ -253,6 +253,38 @@ Retiring only brings a key's end earlier (409 for a later one), and a key not ye
     run: ({ options, client }) => audit(options, client()),
   },
   {
+    name: 'submissions',
+    summary: 'list the submission log, newest first',
+    help: `GET /admin/v1/submissions: every member list whose signature verified (accepted, replayed or
+rejected, with the problem), newest first. Filters combine: --administration EU --outcome rejected
+--from -7d. Times are RFC 3339 (2026-12-01T00:00:00Z), a date (2026-12-01, midnight UTC) or a time
+ago (-24h, -7d); --from is inclusive, --to exclusive. Use the "next" value of a page as --cursor for
+the following one, or --all. mra admin submissions show ID prints one submission.`,
+    arguments: [],
+    options: [
+      { flags: '--administration <code>', description: 'only this administration, e.g. EU' },
+      { flags: '--message-id <id>', description: 'only submissions with this messageId' },
+      { flags: '--outcome <outcome>', description: 'only this outcome', choices: ['accepted', 'replayed', 'rejected'] },
+      { flags: '--problem <code>', description: 'only rejections with this problem type code, e.g. schema-violation' },
+      { flags: '--from <time>', description: 'received at or after this time' },
+      { flags: '--to <time>', description: 'received before this time' },
+      { flags: '--limit <n>', description: 'submissions per page (1 to 1000, default 100)' },
+      { flags: '--cursor <cursor>', description: 'the "next" of the previous page' },
+      { flags: '--all', description: 'follow the pages to the end and print every submission' },
+    ],
+    remote: true,
+    run: ({ options, client }) => submissions(options, client()),
+  },
+  {
+    name: 'submissions show',
+    summary: 'show one submission of the log',
+    help: 'GET /admin/v1/submissions/ID: its message, outcome, problem and first errors, counts, warnings, digests, size, duration, request id and signed receipt.',
+    arguments: [{ name: 'id', description: 'the submission id, as the listing shows it' }],
+    options: [],
+    remote: true,
+    run: ({ args, client }) => client().request('GET', `/submissions/${enc(args.id)}`),
+  },
+  {
     name: 'token',
     summary: 'print a token for reading the member register (GET /v1/members...), e.g. for curl',
     help: `Signs a token with your administrator key, as the register takes it from a CBP system (contract
@@ -300,6 +332,36 @@ async function audit(options: CommandContext['options'], client: AdminClient): P
     entries.push(...page.entries);
     if (page.next === null) return { entries, next: null };
     after = String(page.next);
+  }
+}
+
+async function submissions(options: CommandContext['options'], client: AdminClient): Promise<unknown> {
+  const params = new URLSearchParams();
+  const set = (name: string, value: string | boolean | undefined, convert: (v: string) => string = (v) => v) => {
+    if (typeof value === 'string') params.set(name, convert(value));
+  };
+  set('administration', options.administration);
+  set('messageId', options.messageId);
+  set('outcome', options.outcome);
+  set('problem', options.problem);
+  set('from', options.from, (v) => pastTime(v, '--from'));
+  set('to', options.to, (v) => pastTime(v, '--to'));
+  set('limit', options.limit);
+  const query = (cursor: string | undefined) => {
+    const page = new URLSearchParams(params);
+    if (cursor !== undefined) page.set('cursor', cursor);
+    const search = page.toString();
+    return `/submissions${search ? `?${search}` : ''}`;
+  };
+  const first = optionalText(options.cursor);
+  if (options.all !== true) return client.request('GET', query(first));
+  const all: unknown[] = [];
+  let cursor = first;
+  for (;;) {
+    const page = (await client.request('GET', query(cursor))) as { submissions: unknown[]; next: string | null };
+    all.push(...page.submissions);
+    if (page.next === null) return { submissions: all, next: null };
+    cursor = page.next;
   }
 }
 
@@ -361,6 +423,15 @@ export function time(value: string, option = 'the time', now: Date = new Date())
   const relative = /^\+(\d{1,6})([smhd])$/.exec(value);
   if (relative) return new Date(now.getTime() + Number(relative[1]) * UNIT_MS[relative[2]!]!).toISOString();
   if (Number.isNaN(Date.parse(value))) throw new CliError('usage', `${option} "${value}" is not a time: use RFC 3339 (2030-01-31T00:00:00Z) or +30d, +12h, +15m, +30s`);
+  return value;
+}
+
+/** An RFC 3339 time as given, a date (its midnight UTC), or "-<n><s|m|h|d>" ago. */
+export function pastTime(value: string, option = 'the time', now: Date = new Date()): string {
+  const ago = /^-(\d{1,6})([smhd])$/.exec(value);
+  if (ago) return new Date(now.getTime() - Number(ago[1]) * UNIT_MS[ago[2]!]!).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) return `${value}T00:00:00Z`;
+  if (Number.isNaN(Date.parse(value))) throw new CliError('usage', `${option} "${value}" is not a time: use RFC 3339 (2026-12-01T00:00:00Z), a date (2026-12-01) or a time ago (-24h, -7d)`);
   return value;
 }
 

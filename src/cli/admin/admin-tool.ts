@@ -22,7 +22,7 @@ problem document there too, and exits 6.`;
 export function addAdminCommands(program: Command, context: CliContext): void {
   const admin = program
     .command('admin')
-    .description('administer a gateway: partner keys, arrangement status, receipt keys, audit log, admin keys, store copy')
+    .description('administer a gateway: partner keys, arrangement status, receipt keys, audit log, submission log, admin keys, store copy')
     .addHelpText('after', `\n${helpParagraphs(CONNECTION_HELP)}`);
   const groups = new Map<string, Command>();
   const groupSummaries: Record<string, string> = {
@@ -40,7 +40,10 @@ export function addAdminCommands(program: Command, context: CliContext): void {
       parent = groups.get(group) ?? admin.command(group).description(groupSummaries[group] ?? group);
       groups.set(group, parent);
     }
-    define(parent.command(words.at(-1)!), spec, context);
+    const command = parent.command(words.at(-1)!);
+    define(command, spec, context);
+    // A command of one word may have commands of its own (`submissions` lists, `submissions show ID` shows one).
+    if (words.length === 1) groups.set(words[0]!, command);
   }
 }
 
@@ -65,7 +68,9 @@ function define(command: Command, spec: CommandSpec, context: CliContext): void 
     action(context, async (...args: unknown[]) => {
       const invoked = args.at(-1) as Command;
       const values = spec.arguments.map((_a, i) => args[i] as string);
-      return runCommand(spec, Object.fromEntries(spec.arguments.map((a, i) => [a.name, values[i]!])), invoked.opts(), context);
+      // With the options of a parent that is a command itself: commander gives `submissions show ID --key K` to `submissions`.
+      const options = { ...(invoked.parent?.opts() ?? {}), ...invoked.opts() };
+      return runCommand(spec, Object.fromEntries(spec.arguments.map((a, i) => [a.name, values[i]!])), options, context);
     }),
   );
 }

@@ -15,6 +15,7 @@ import type { AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransact
 import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
 import { checkPayload, parseEnvelope, parsePayload, type CheckedPayload } from './payload-decoding.js';
 import { sha256Base64url, type Receipt, type ReceiptCounts, type ReceiptDigests, type ReceiptSigner } from './receipt.js';
+import { recordedProblem, type SubmissionRecord, type SubmissionRecorder } from './submission-record.js';
 import { membersDigest, repeatOutcome, rulesDigest, type MarkedSnapshot, type SnapshotMark } from './snapshot-repeat.js';
 
 export interface IntakeLimits {
@@ -44,6 +45,18 @@ export interface IntakeDependencies {
    * date with changes made through other instances; called once the sender is authenticated.
    */
   ensureCurrent?: () => Promise<void>;
+  /**
+   * Told of every submission whose signature verified once its answer is decided (the submission log),
+   * except a refusal by the per-administration rate limit and a 5xx (no decision about the message).
+   * Awaited before the answer, which it never changes.
+   */
+  recordSubmission?: SubmissionRecorder;
+}
+
+/** What the transport knows about a submission that the intake reports with it. */
+export interface SubmissionContext {
+  /** The request's id (X-Request-Id), to match a submission's record with its log lines. */
+  requestId?: string;
 }
 
 export interface IntakeResult {
@@ -99,18 +112,36 @@ class RepeatOutdated extends Error {}
 export class MemberListIntake {
   constructor(private readonly deps: IntakeDependencies) {}
 
-  async submit(body: Buffer, serialization: JwsSerialization): Promise<IntakeResult> {
+  async submit(body: Buffer, serialization: JwsSerialization, context: SubmissionContext = {}): Promise<IntakeResult> {
+    const started = performance.now();
     const receivedAt = this.deps.clock.now();
     const verified = await this.deps.verifier.verify(body, serialization);
     // `body` is what was received, after any Content-Encoding was removed.
     const digests: ReceiptDigests = { digest: sha256Base64url(body), payloadDigest: sha256Base64url(verified.payload) };
     let messageId: string | undefined;
+    // The validated envelope, once there is one: what the submission's record says about the message.
+    let known: MemberList | undefined;
+    const recordOf = (fields: Pick<SubmissionRecord, 'outcome' | 'status' | 'problem' | 'counts' | 'warnings' | 'receipt'>): SubmissionRecord => ({
+      administration: verified.administration,
+      messageId: known?.messageId ?? null,
+      kid: verified.kid,
+      kind: known?.kind ?? null,
+      sequence: known?.sequence ?? null,
+      issuedAt: known?.issuedAt ?? null,
+      receivedAt,
+      ...digests,
+      size: body.length,
+      durationMs: performance.now() - started,
+      requestId: context.requestId ?? null,
+      ...fields,
+    });
     try {
       await this.deps.admit?.(verified.administration);
       await this.deps.ensureCurrent?.();
       const checked = checkPayload(verified.payload);
       const repeat = await this.repeatOf(checked, verified, receivedAt);
       const list = repeat?.list ?? this.validate(checked, verified);
+      known = list;
       messageId = list.messageId;
       const arrangement = this.deps.arrangements.find(list.administration);
       if (!arrangement || !this.deps.arrangements.isActive(list.administration, receivedAt)) {
@@ -129,21 +160,39 @@ export class MemberListIntake {
       }
       if (!result) {
         const full = repeat ? this.validate(checked, verified) : list;
+        known = full;
         const prepared = prepareMembers(full, arrangement, receivedAt);
         this.checkIssuedAt(full.issuedAt, receivedAt);
         const mark = full.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement, full.messageId, source.receivedAt) : null;
         result = await this.deps.store.intake(full.administration, (tx) => this.apply(tx, full, submission, () => this.planned(tx, full, prepared, source, arrangement, mark)));
       }
       if (result.status === 202 && result.summary.records > 0) this.deps.onRecordsQueued?.();
+      const { receipt } = result;
+      await this.record(recordOf({ outcome: result.status === 202 ? 'accepted' : 'replayed', status: result.status, problem: null, counts: receipt.counts, warnings: receipt.warnings.length, receipt: receipt.receipt }));
       return result;
     } catch (error) {
       // Once the sender is known, a rejection carries a signed receipt saying what was refused and why;
       // not when its key was found unusable inside the transaction (a refused key never gets one), nor
       // when the gateway could not decide (its store unavailable): that is no answer about the message.
-      if (error instanceof GatewayError && error.status !== 401 && error.status < 500) {
-        throw error.withExtensions({ receipt: await this.signRejection(error, verified, receivedAt, digests, messageId) });
+      // A rejection is recorded (not one by the rate limit: a flood must not fill the store).
+      if (error instanceof GatewayError && error.status < 500) {
+        const receipt = error.status !== 401 ? await this.signRejection(error, verified, receivedAt, digests, messageId) : null;
+        if (error.code !== 'rate-limited') {
+          const problem = recordedProblem(error.code, error.status, error.message, error.errors);
+          await this.record(recordOf({ outcome: 'rejected', status: error.status, problem, counts: null, warnings: 0, receipt }));
+        }
+        if (receipt !== null) throw error.withExtensions({ receipt });
       }
       throw error;
+    }
+  }
+
+  /** Hands a decided submission to the recorder; nothing it does (or fails to do) changes the answer. */
+  private async record(record: SubmissionRecord): Promise<void> {
+    try {
+      await this.deps.recordSubmission?.(record);
+    } catch {
+      // The recorder logs its own failures; the partner's answer stands.
     }
   }
 

@@ -16,6 +16,7 @@ import { PostgresPartnerKeyStore } from './postgres-partner-key-store.js';
 import { PostgresReceiptKeyStore } from './postgres-receipt-key-store.js';
 import { PostgresRelayLease, type RelayLeaseTiming } from './postgres-relay-lease.js';
 import { PostgresSharedState } from './postgres-shared-state.js';
+import { PostgresSubmissionLog } from './postgres-submission-log.js';
 
 /** Start-up work two instances must not do at once holds this transaction advisory lock. */
 export const STARTUP_LOCK = 'mra-gateway:startup';
@@ -31,6 +32,7 @@ export class PostgresGatewayStore implements GatewayStore {
   readonly adminTokens: PostgresAdminTokenLedger;
   readonly outbox: PostgresOutboxStore;
   readonly memberHistory: PostgresMemberHistory;
+  readonly submissions: PostgresSubmissionLog;
   readonly register: PostgresMemberRegister;
   readonly sharedState: PostgresSharedState;
   readonly relayLease: PostgresRelayLease;
@@ -47,6 +49,7 @@ export class PostgresGatewayStore implements GatewayStore {
     this.admin = new PostgresAdminStore(database);
     this.adminTokens = new PostgresAdminTokenLedger(database);
     this.memberHistory = new PostgresMemberHistory(database);
+    this.submissions = new PostgresSubmissionLog(database);
     this.register = new PostgresMemberRegister(database);
     this.sharedState = new PostgresSharedState(database, logger);
     this.relayLease = new PostgresRelayLease(database, this.instanceId, logger, leaseTiming);

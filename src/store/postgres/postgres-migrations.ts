@@ -238,6 +238,43 @@ export const postgresMigrations: readonly Migration<PostgresBackfill>[] = [
     oldestCompatible: 4,
     backfill: indexStoredMembers,
   },
+  {
+    // 5: the submission log (admin/submission-log.ts): every submission whose signature verified, with its
+    // outcome, kept for SUBMISSION_LOG_RETENTION_DAYS. Listed newest first, so each index ends in
+    // (received_at, id), the keyset order; ids compare by code point (COLLATE "C"), as on SQLite.
+    // Expand only: a gateway from before writes no entries here.
+    sql: `
+    CREATE TABLE submission_log (
+      id             text COLLATE "C" PRIMARY KEY,
+      received_at    timestamptz NOT NULL,
+      administration text NOT NULL,
+      message_id     text,
+      kid            text NOT NULL,
+      kind           text,
+      sequence       bigint,
+      issued_at      text,
+      outcome        text NOT NULL CHECK (outcome IN ('accepted', 'replayed', 'rejected')),
+      status         bigint NOT NULL,
+      problem        text,
+      problem_detail text,
+      errors         text,
+      error_count    bigint,
+      counts         text,
+      warnings       bigint NOT NULL,
+      digest         text NOT NULL,
+      payload_digest text NOT NULL,
+      size           bigint NOT NULL,
+      duration_us    bigint NOT NULL,
+      request_id     text,
+      receipt        text
+    );
+    CREATE INDEX submission_log_by_time ON submission_log (received_at, id);
+    CREATE INDEX submission_log_by_administration ON submission_log (administration, received_at, id);
+    CREATE INDEX submission_log_by_message_id ON submission_log (message_id, received_at, id);
+    CREATE INDEX submission_log_by_outcome ON submission_log (outcome, received_at, id);
+    CREATE INDEX submission_log_by_problem ON submission_log (problem, received_at, id);
+    `,
+  },
 ];
 
 /** Migration 4's backfill: the search keys of every member already stored, a thousand at a time. */

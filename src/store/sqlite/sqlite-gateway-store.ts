@@ -14,6 +14,7 @@ import { SqliteMemberRegister } from './sqlite-member-register.js';
 import { SqliteOutboxStore } from './sqlite-outbox-store.js';
 import { SqlitePartnerKeyStore } from './sqlite-partner-key-store.js';
 import { SqliteReceiptKeyStore } from './sqlite-receipt-key-store.js';
+import { SqliteSubmissionLog } from './sqlite-submission-log.js';
 
 /** The embedded store: one SQLite file in DATA_DIR, for one gateway process. */
 export class SqliteGatewayStore implements GatewayStore {
@@ -24,6 +25,7 @@ export class SqliteGatewayStore implements GatewayStore {
   readonly adminTokens: SqliteAdminTokenLedger;
   readonly outbox: SqliteOutboxStore;
   readonly memberHistory: SqliteMemberHistory;
+  readonly submissions: SqliteSubmissionLog;
   readonly register: SqliteMemberRegister;
   readonly sharedState = unsharedState;
   readonly relayLease = new SoleRelayLease();
@@ -36,6 +38,7 @@ export class SqliteGatewayStore implements GatewayStore {
     this.adminTokens = new SqliteAdminTokenLedger(database);
     this.outbox = new SqliteOutboxStore(database);
     this.memberHistory = new SqliteMemberHistory(database);
+    this.submissions = new SqliteSubmissionLog(database);
     this.register = new SqliteMemberRegister(database);
   }
 

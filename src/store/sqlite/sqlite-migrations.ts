@@ -191,6 +191,40 @@ const steps: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX member_lookups_by_value ON member_lookups (kind, value);
   `,
+  // 8: the submission log (admin/submission-log.ts): every submission whose signature verified, with its
+  // outcome, kept for SUBMISSION_LOG_RETENTION_DAYS. Listed newest first, so each index ends in
+  // (received_at, id), the keyset order. Expand only: a gateway from before writes no entries here.
+  `
+  CREATE TABLE submission_log (
+    id             TEXT PRIMARY KEY,
+    received_at    INTEGER NOT NULL,
+    administration TEXT NOT NULL,
+    message_id     TEXT,
+    kid            TEXT NOT NULL,
+    kind           TEXT,
+    sequence       INTEGER,
+    issued_at      TEXT,
+    outcome        TEXT NOT NULL CHECK (outcome IN ('accepted', 'replayed', 'rejected')),
+    status         INTEGER NOT NULL,
+    problem        TEXT,
+    problem_detail TEXT,
+    errors         TEXT,
+    error_count    INTEGER,
+    counts         TEXT,
+    warnings       INTEGER NOT NULL,
+    digest         TEXT NOT NULL,
+    payload_digest TEXT NOT NULL,
+    size           INTEGER NOT NULL,
+    duration_us    INTEGER NOT NULL,
+    request_id     TEXT,
+    receipt        TEXT
+  );
+  CREATE INDEX submission_log_by_time ON submission_log (received_at, id);
+  CREATE INDEX submission_log_by_administration ON submission_log (administration, received_at, id);
+  CREATE INDEX submission_log_by_message_id ON submission_log (message_id, received_at, id);
+  CREATE INDEX submission_log_by_outcome ON submission_log (outcome, received_at, id);
+  CREATE INDEX submission_log_by_problem ON submission_log (problem, received_at, id);
+  `,
 ];
 
 /**
