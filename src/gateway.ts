@@ -151,7 +151,8 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
         // CBP systems with the members:read role, partners for their own administration.
         readers: new MemberReaderAuthenticator({ adminKeys: admin.adminKeys, adminTokens: store.adminTokens, partnerKeys, partnerAlgorithms: config.jwsAlgorithms, clock, logger }),
         arrangements,
-        ensureCurrent: () => store.sharedState.ensureCurrent(),
+        // Reads show the arrangement's status as announced: no round trip per read while notifications flow.
+        ensureCurrent: () => store.sharedState.ensureAnnounced(),
       },
       operations: { metrics, readiness: { store, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds, config: { digest } } },
       limits: { perClientPerMinute, bodyIdleMs: config.timeouts.bodyIdleMs },

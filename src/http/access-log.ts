@@ -19,6 +19,8 @@ export function accessLog(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const fields = (res.locals.logFields ?? {}) as AccessLogFields;
       const level = req.method === 'GET' && PROBES.has(req.path) && res.statusCode < 400 ? 'debug' : 'info';
+      // Winston builds and pipes the line before its transports drop it: a level not logged costs nothing here.
+      if (!logger.isLevelEnabled(level)) return;
       logger.log(level, 'request', {
         requestId: res.locals.requestId as string,
         method: req.method,

@@ -40,6 +40,12 @@ export interface SharedStateWatch {
   start(): Promise<void>;
   /** Resolves once every change committed before the call is reflected in the caches. */
   ensureCurrent(): Promise<void>;
+  /**
+   * For reads that only show the cached state (the register's arrangement status): resolves once
+   * every change announced so far is reflected, without a round trip while announcements are being
+   * received (a change elsewhere shows within the notification's milliseconds), else as ensureCurrent.
+   */
+  ensureAnnounced(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +54,7 @@ export const unsharedState: SharedStateWatch = {
   onChange: () => undefined,
   start: async () => undefined,
   ensureCurrent: async () => undefined,
+  ensureAnnounced: async () => undefined,
   stop: async () => undefined,
 };
 

@@ -40,6 +40,12 @@ export class PostgresSharedState implements SharedStateWatch {
     if (version !== this.seen) await this.refresh(version);
   }
 
+  async ensureAnnounced(): Promise<void> {
+    // Listening: every change elsewhere arrives as a notification and is being (or has been) applied.
+    if (this.client !== undefined) return this.refreshing;
+    return this.ensureCurrent();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
