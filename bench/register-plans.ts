@@ -125,7 +125,10 @@ function sqlitePlans(file: string, queries: PlannedQuery[]): PlanReport[] {
         times.push(performance.now() - started);
       }
       // SCAN t: the whole table (or, with USING INDEX, the whole index) in order; SEARCH is a range or a key.
-      const scans = plan.filter((line) => /^\s*SCAN\b/.test(line) && !q.orderedScanAllowed);
+      // A subquery's rows are read back from its co-routine ("CO-ROUTINE m", then "SCAN m"): no table is scanned there.
+      const coroutines = new Set(plan.flatMap((line) => /^\s*CO-ROUTINE (\S+)/.exec(line)?.[1] ?? []));
+      const readBack = (line: string) => coroutines.has(/^SCAN (\S+)$/.exec(line)?.[1] ?? '');
+      const scans = plan.filter((line) => /^\s*SCAN\b/.test(line) && !readBack(line) && !q.orderedScanAllowed);
       const sorts = plan.filter((line) => /\bUSE TEMP B-TREE\b/.test(line));
       return { name: q.name, request: q.request, sql, params, plan, ms: Number(median(times).toFixed(2)), rows: count, scans, sorts, usesIndexes: scans.length === 0, informational: q.informational ?? false };
     });

@@ -129,6 +129,12 @@ describe('mra admin, the administrators\' commands', () => {
     expect(after.keys.map((k) => k.kid).sort()).toEqual([...before.keys.map((k) => k.kid), signing].sort());
   });
 
+  it('says which key and roles the gateway took it for', async () => {
+    const me = await cli('me', ...connection());
+    expect(me.code).toBe(0);
+    expect(me.json).toMatchObject({ kid: 'ops-2026', sub: 'ops@cbp.example' });
+  });
+
   it('reads the whole audit trail of what it did, by page', async () => {
     const audit = await cli('audit', '--all', '--limit', '2', ...connection());
     expect(audit.code).toBe(0);

@@ -240,6 +240,15 @@ Retiring only brings a key's end earlier (409 for a later one), and a key not ye
     run: ({ args, client }) => client().request('POST', `/receipt-keys/${enc(args.kid)}/retire`),
   },
   {
+    name: 'me',
+    summary: 'show what the gateway knows of your key: its kid, your sub, its roles',
+    help: 'GET /admin/v1/me: which key the gateway took the token for, and what it may do.',
+    arguments: [],
+    options: [],
+    remote: true,
+    run: ({ client }) => client().request('GET', '/me'),
+  },
+  {
     name: 'audit',
     summary: 'read the audit log',
     help: 'GET /admin/v1/audit, oldest first. Use the "next" value of a page as --after for the following one, or --all.',

@@ -18,17 +18,7 @@ export function algorithmFor(jwk: JWK): string {
  * mra-gateway-admin, `iat` now, `exp` a minute later, a random `jti`. One token per request.
  */
 export async function signAdminToken(privateJwk: JWK, sub: string, now: Date = new Date()): Promise<string> {
-  if (typeof privateJwk.kid !== 'string' || privateJwk.kid === '') throw new Error('the admin key file has no "kid"');
-  const alg = algorithmFor(privateJwk);
-  const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg, kid: privateJwk.kid, typ: 'JWT' })
-    .setSubject(sub)
-    .setAudience(ADMIN_AUDIENCE)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + CLI_TOKEN_LIFETIME_SECONDS)
-    .setJti(randomUUID())
-    .sign(await importJWK(privateJwk, alg));
+  return signToken(privateJwk, sub, CLI_TOKEN_LIFETIME_SECONDS, now, randomUUID());
 }
 
 /** The longest a reader token may live: the gateway refuses one whose exp is more than 5 minutes after iat. */
@@ -47,17 +37,23 @@ export const DEFAULT_READER_SUB = 'mra-consumer';
  * act on the admin API, which needs one.
  */
 export async function signReaderToken(privateJwk: JWK, sub: string, lifetimeSeconds: number, now: Date = new Date()): Promise<string> {
-  if (typeof privateJwk.kid !== 'string' || privateJwk.kid === '') throw new Error('the admin key file has no "kid"');
   if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1 || lifetimeSeconds > MAX_READER_TOKEN_LIFETIME_SECONDS) {
     throw new Error(`a reader token lives 1 to ${MAX_READER_TOKEN_LIFETIME_SECONDS} seconds`);
   }
+  return signToken(privateJwk, sub, lifetimeSeconds, now);
+}
+
+/** A token of the admin key (`kid`, `typ: JWT`, `sub`, `aud` mra-gateway-admin, `iat`, `exp`), with a `jti` when given one. */
+async function signToken(privateJwk: JWK, sub: string, lifetimeSeconds: number, now: Date, jti?: string): Promise<string> {
+  if (typeof privateJwk.kid !== 'string' || privateJwk.kid === '') throw new Error('the admin key file has no "kid"');
   const alg = algorithmFor(privateJwk);
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({})
+  const token = new SignJWT({})
     .setProtectedHeader({ alg, kid: privateJwk.kid, typ: 'JWT' })
     .setSubject(sub)
     .setAudience(ADMIN_AUDIENCE)
     .setIssuedAt(iat)
-    .setExpirationTime(iat + lifetimeSeconds)
-    .sign(await importJWK(privateJwk, alg));
+    .setExpirationTime(iat + lifetimeSeconds);
+  if (jti !== undefined) token.setJti(jti);
+  return token.sign(await importJWK(privateJwk, alg));
 }
