@@ -164,6 +164,34 @@ describe('member listing on a database with a linguistic collation', () => {
   });
 });
 
+/** A large intake refreshes the planner's statistics of the member tables (PostgreSQL). */
+describe('member statistics after a large intake', () => {
+  it('analyzes the member tables once an intake has written 10,000 members, not after a small one', async () => {
+    const database = await createTestDatabase('mra_listing_stats');
+    const store = await PostgresGatewayStore.open({ url: database.url, poolSize: 2, relayLeaseMs: 2000 }, createLogger('error'));
+    const analyzed = async () =>
+      (await store.database.query<{ relname: string }>("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ('members', 'member_versions', 'member_lookups') ORDER BY relname")).rows.map((r) => r.relname);
+    const intake = (from: number, count: number) =>
+      store.intakeStore().intake('EU', async (tx) => {
+        for (let start = from; start < from + count; start += 2000) {
+          const members = Array.from({ length: Math.min(2000, from + count - start) }, (_, i) => normalizedMember('EU', `DE${String(start + i).padStart(9, '0')}`));
+          await tx.write({ upserts: members.map((m) => versioned(m, 1)), removals: [], records: [], history: members.map((m) => entry(m, 1, 'added', 1)) });
+        }
+      });
+    try {
+      await intake(0, 100);
+      await store.memberStatistics.settled();
+      expect(await analyzed()).toEqual([]);
+      await intake(100, 10_000);
+      await store.memberStatistics.settled();
+      expect(await analyzed()).toEqual(['member_lookups', 'member_versions', 'members']);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
+});
+
 /** Members stored before the listing existed are indexed by the migration that adds it. */
 describe('member listing migration', () => {
   const quiet = createLogger('error');

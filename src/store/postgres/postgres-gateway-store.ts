@@ -10,6 +10,7 @@ import { PostgresDatabase } from './postgres-database.js';
 import { PostgresInstanceRegistry } from './postgres-instance-registry.js';
 import { PostgresIntakeStore } from './postgres-intake-store.js';
 import { PostgresMemberHistory } from './postgres-member-history.js';
+import { PostgresMemberStatistics } from './postgres-member-statistics.js';
 import { PostgresMemberRegister } from './postgres-member-register.js';
 import { PostgresOutboxStore } from './postgres-outbox-store.js';
 import { PostgresPartnerKeyStore } from './postgres-partner-key-store.js';
@@ -38,6 +39,7 @@ export class PostgresGatewayStore implements GatewayStore {
   readonly relayLease: PostgresRelayLease;
   readonly instances: PostgresInstanceRegistry;
   private readonly intake: PostgresIntakeStore;
+  readonly memberStatistics: PostgresMemberStatistics;
 
   private constructor(
     readonly database: PostgresDatabase,
@@ -54,7 +56,8 @@ export class PostgresGatewayStore implements GatewayStore {
     this.sharedState = new PostgresSharedState(database, logger);
     this.relayLease = new PostgresRelayLease(database, this.instanceId, logger, leaseTiming);
     this.outbox = new PostgresOutboxStore(database, () => this.relayLease.currentEpoch);
-    this.intake = new PostgresIntakeStore(database);
+    this.memberStatistics = new PostgresMemberStatistics(database, logger);
+    this.intake = new PostgresIntakeStore(database, this.memberStatistics);
     this.instances = new PostgresInstanceRegistry(database, this.instanceId);
   }
 
@@ -86,6 +89,7 @@ export class PostgresGatewayStore implements GatewayStore {
 
   async close(): Promise<void> {
     await this.sharedState.stop();
+    await this.memberStatistics.settled();
     await this.database.close();
   }
 }

@@ -6,6 +6,7 @@ import type { StoredMember } from '../../domain/member/change-plan.js';
 import { SEARCH_COLUMNS, searchRowOf } from '../member-search-row.js';
 import type { NormalizedMember } from '../../domain/member/normalized-member.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import type { PostgresMemberStatistics } from './postgres-member-statistics.js';
 import type { PostgresDatabase, Queryable } from './postgres-database.js';
 import { toPartnerKey, type PartnerKeyRow } from './postgres-partner-key-store.js';
 
@@ -32,12 +33,19 @@ export function intakeLockKey(administration: string): string {
 export class PostgresIntakeStore implements IntakeStore {
   private readonly queues = new KeyedMutex();
 
-  constructor(private readonly database: PostgresDatabase) {}
+  constructor(
+    private readonly database: PostgresDatabase,
+    private readonly statistics?: PostgresMemberStatistics,
+  ) {}
 
-  intake<T>(administration: string, work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
-    return this.queues.run(administration, () =>
-      this.database.transaction((client) => work(new PostgresIntakeTransaction(client, administration)), intakeLockKey(administration)),
+  async intake<T>(administration: string, work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
+    let tx: PostgresIntakeTransaction | undefined;
+    const result = await this.queues.run(administration, () =>
+      this.database.transaction((client) => work((tx = new PostgresIntakeTransaction(client, administration))), intakeLockKey(administration)),
     );
+    // Committed: a large intake refreshes the member tables' statistics.
+    if (tx) this.statistics?.written(tx.memberRows);
+    return result;
   }
 
   async markedSnapshot(administration: string, membersLength: number): Promise<MarkedSnapshot | undefined> {
@@ -54,6 +62,9 @@ export class PostgresIntakeStore implements IntakeStore {
 }
 
 class PostgresIntakeTransaction implements IntakeTransaction {
+  /** Members upserted or removed so far. */
+  memberRows = 0;
+
   constructor(
     private readonly client: Queryable,
     private readonly administration: string,
@@ -128,6 +139,7 @@ class PostgresIntakeTransaction implements IntakeTransaction {
    */
   async write(writes: MemberWrites): Promise<void> {
     const administration = this.administration;
+    this.memberRows += writes.upserts.length + writes.removals.length;
     if (writes.upserts.length > 0) {
       const values: unknown[] = [administration];
       const searches = writes.upserts.map((u) => searchRowOf(u.member));
