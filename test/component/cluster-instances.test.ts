@@ -81,6 +81,19 @@ describe('three gateway instances on one PostgreSQL store', () => {
     expect(accepted.status).toBe(202);
   });
 
+  it("shows a suspension through A in the register's reads at B within moments, and the reinstatement", async () => {
+    const member = memberOf('JP', 7, 'R');
+    expect((await post(cluster, 0, await signCompact(memberList([member], { administration: 'JP', kind: 'delta' }), jp))).status).toBe(202);
+    const reader = await adminToken(admin, { claims: { jti: undefined } });
+    const statusAtB = async () => ((await cluster.members[1]!.http.get(`/v1/members/JP:${member.memberId}`).set('Authorization', `Bearer ${reader}`)).body as { arrangement?: { status: string } }).arrangement?.status;
+    expect(await statusAtB()).toBe('active');
+    expect((await adminCall(cluster.members[0]!.http, admin, 'patch', '/administrations/JP', { status: 'suspended', reason: 'Joint review' })).status).toBe(200);
+    // Announced by NOTIFY: no round trip per read, so allow the notification its milliseconds.
+    await waitUntil('B shows the suspension', async () => (await statusAtB()) === 'suspended', 2_000);
+    expect((await adminCall(cluster.members[0]!.http, admin, 'patch', '/administrations/JP', { status: 'active', reason: 'Review closed' })).status).toBe(200);
+    await waitUntil('B shows the reinstatement', async () => (await statusAtB()) === 'active', 2_000);
+  });
+
   it('signs receipts at B with a receipt key rotated through A, from the next submission on', async () => {
     const rotated = await adminCall(cluster.members[0]!.http, admin, 'post', '/receipt-keys/rotate');
     expect(rotated.status).toBe(201);
