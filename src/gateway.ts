@@ -1,6 +1,7 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
+import { AdminOverview } from './admin/admin-overview.js';
 import { startAdministration } from './admin/start-administration.js';
 import { redactedAmqpUrl, type AppConfig } from './config/app-config.js';
 import { gatewayVersion } from './config/gateway-version.js';
@@ -135,6 +136,16 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       // Every submission whose signature verified, once decided (not those refused by the rate limit).
       recordSubmission: admin.submissions.record,
     });
+    // The overview reads the broker and the outbox as readiness does, and the log and keys as the admin API does.
+    const overview = new AdminOverview({
+      arrangements: admin.arrangements,
+      submissions: store.submissions,
+      partnerKeys,
+      outbox,
+      broker: publisher,
+      maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds,
+      clock,
+    });
     let url = '';
     const app = createApp({
       intake,
@@ -145,7 +156,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
         budget: new BodyMemoryBudget(config.bodyLimits.maxBufferedBytes, BUSY_RETRY_AFTER_SECONDS),
         slots: new SubmissionSlots(config.bodyLimits.maxConcurrentLarge, LARGE_SUBMISSION_BYTES, BUSY_RETRY_AFTER_SECONDS),
       },
-      admin,
+      admin: { ...admin, overview },
       register: {
         register: store.register,
         // CBP systems with the members:read role, partners for their own administration.

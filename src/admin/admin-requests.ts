@@ -152,6 +152,42 @@ export function readSubmissionQuery(query: Record<string, unknown>): SubmissionQ
   return result;
 }
 
+/** A read that takes no query parameters (GET /admin/v1/overview): any given is refused, not ignored. */
+export function readNoQuery(query: Record<string, unknown>): void {
+  const errors: ProblemItem[] = Object.keys(query).map((name) => ({ pointer: `/${pointerText(name)}`, detail: 'is not a known query parameter (there are none)' }));
+  if (errors.length > 0) throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+}
+
+/** GET /admin/v1/submissions/daily: UTC days, both included; absent ones are filled in by the log. */
+export interface DailySubmissionQuery {
+  from?: string;
+  to?: string;
+}
+
+const DAILY_PARAMETERS = ['from', 'to'];
+
+/**
+ * GET /admin/v1/submissions/daily: `from` and `to` are UTC days (YYYY-MM-DD, days that exist), each
+ * given at most once; any other parameter is refused. The range itself (order, length) is checked by
+ * the log, which knows what today is.
+ */
+export function readDailySubmissionQuery(query: Record<string, unknown>): DailySubmissionQuery {
+  const errors: ProblemItem[] = [];
+  for (const name of Object.keys(query)) {
+    if (!DAILY_PARAMETERS.includes(name)) errors.push({ pointer: `/${pointerText(name)}`, detail: `is not a known query parameter (${DAILY_PARAMETERS.join(', ')})` });
+  }
+  const result: DailySubmissionQuery = {};
+  for (const name of ['from', 'to'] as const) {
+    const value = Object.hasOwn(query, name) ? query[name] : undefined;
+    if (value === undefined) continue;
+    if (typeof value !== 'string') errors.push({ pointer: `/${name}`, detail: 'may be given once' });
+    else if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || !isCalendarDate(value)) errors.push({ pointer: `/${name}`, detail: 'must be a UTC day, YYYY-MM-DD, e.g. 2026-12-01' });
+    else result[name] = value;
+  }
+  if (errors.length > 0) throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+  return result;
+}
+
 /** A name as a JSON Pointer token (RFC 6901), cut to a length a problem document can carry. */
 function pointerText(name: string): string {
   return name.slice(0, 64).replace(/~/g, '~0').replace(/\//g, '~1');

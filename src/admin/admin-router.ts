@@ -5,12 +5,15 @@ import type { AdminRole } from './admin-key.js';
 import {
   readAddKeyRequest,
   readAuditQuery,
+  readDailySubmissionQuery,
   readEmptyRequest,
+  readNoQuery,
   readRetireRequest,
   readRevokeRequest,
   readStatusChangeRequest,
   readSubmissionQuery,
 } from './admin-requests.js';
+import type { AdminOverview } from './admin-overview.js';
 import type { AdminActor } from './admin-store.js';
 import type { ArrangementAdmin } from './arrangement-admin.js';
 import type { AuditLog } from './audit-log.js';
@@ -26,6 +29,7 @@ export interface AdminApi {
   receiptKeys: ReceiptKeyAdmin;
   audit: AuditLog;
   submissions: SubmissionLog;
+  overview: AdminOverview;
 }
 
 /**
@@ -60,6 +64,10 @@ export function adminRouter(api: AdminApi): Router {
   on('get', '/me', (_req, res) => {
     const { kid, sub, roles } = res.locals.admin as AdminPrincipal;
     res.json({ kid, sub, roles });
+  });
+  on('get', '/overview', read, async (req, res) => {
+    readNoQuery(req.query);
+    res.json(await api.overview.overview());
   });
   on('get', '/administrations', read, async (_req, res) => {
     res.json({ administrations: await api.arrangements.list() });
@@ -102,6 +110,10 @@ export function adminRouter(api: AdminApi): Router {
   });
   on('get', '/submissions', read, async (req, res) => {
     res.json(await api.submissions.page(readSubmissionQuery(req.query)));
+  });
+  // Before /submissions/:id, which would take "daily" for an id.
+  on('get', '/submissions/daily', read, async (req, res) => {
+    res.json(await api.submissions.daily(readDailySubmissionQuery(req.query)));
   });
   on('get', '/submissions/:id', read, async (req, res) => {
     res.json(await api.submissions.get(param(req, 'id')));

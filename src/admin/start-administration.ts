@@ -30,9 +30,10 @@ export interface AdministrationDependencies {
 /**
  * Sets up administration (ICD 3): reads CONFIG_DIR/admin-keys.json (a malformed file stops start-up;
  * a missing one leaves the admin API refusing everything), puts the arrangement status changes kept in
- * the store in force, and builds the services the admin API calls.
+ * the store in force, and builds the services the admin API calls (but the overview, which also needs
+ * the broker: gateway.ts adds it).
  */
-export async function startAdministration(deps: AdministrationDependencies): Promise<AdminApi & { adminKeys: readonly AdminKey[] }> {
+export async function startAdministration(deps: AdministrationDependencies): Promise<Omit<AdminApi, 'overview'> & { adminKeys: readonly AdminKey[] }> {
   const { store, arrangements, clock, logger } = deps;
   const adminKeys = loadAdminKeys(deps.configDir);
   if (adminKeys === undefined) {
@@ -51,6 +52,6 @@ export async function startAdministration(deps: AdministrationDependencies): Pro
     partnerKeys: new PartnerKeyAdmin({ arrangements, store, audit, clock, allowedAlgorithms: deps.partnerKeyAlgorithms }),
     receiptKeys: new ReceiptKeyAdmin({ receiptKeys: deps.receiptKeys, store, audit, clock }),
     audit,
-    submissions: new SubmissionLog(deps.submissionLog, logger),
+    submissions: new SubmissionLog(deps.submissionLog, logger, clock),
   };
 }

@@ -4,6 +4,8 @@ import { GatewayError, type ProblemItem } from '../domain/gateway-error.js';
 import type { SubmissionOutcomeKind, SubmissionRecord, SubmissionRecorder } from '../domain/intake/submission-record.js';
 import type { ReceiptCounts } from '../domain/intake/receipt.js';
 import { problemTypeUri, type ProblemCode } from '../domain/problem-types.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import type { DailySubmissionQuery } from './admin-requests.js';
 
 /** A submission as the log keeps it: what the intake reported, under an id of its own. */
 export interface LoggedSubmission extends SubmissionRecord {
@@ -45,6 +47,26 @@ export interface SubmissionLogStore {
   page(query: SubmissionQuery): Promise<LoggedSubmission[]>;
   /** Deletes the entries received before `before`; returns how many went. */
   prune(before: Date): Promise<number>;
+  /**
+   * For each of `administrations`, its newest entry (by receivedAt, then id) with `outcome`; an
+   * administration without one has none in the answer. Any order.
+   */
+  lastPerAdministration(outcome: SubmissionOutcomeKind, administrations: readonly string[]): Promise<LoggedSubmission[]>;
+  /**
+   * The entries received at or after `from` and before `to`, counted per UTC day, administration and
+   * outcome (by the store, GROUP BY day): a row only where there is at least one, by day, then administration.
+   */
+  dailyCounts(from: Date, to: Date): Promise<DailySubmissionCount[]>;
+}
+
+/** How many submissions of one administration one UTC day held, by outcome. */
+export interface DailySubmissionCount {
+  /** The UTC day, YYYY-MM-DD. */
+  day: string;
+  administration: string;
+  accepted: number;
+  replayed: number;
+  rejected: number;
 }
 
 /** A logged submission as the admin API shows it. */
@@ -76,6 +98,19 @@ export interface SubmissionPage {
   next: string | null;
 }
 
+/** Submissions per day, as GET /admin/v1/submissions/daily answers: the days asked for (both included) and the counts. */
+export interface DailySubmissions {
+  from: string;
+  to: string;
+  days: DailySubmissionCount[];
+}
+
+/** The days GET /admin/v1/submissions/daily covers unless told: today (UTC) and the 29 before it. */
+export const DEFAULT_DAILY_DAYS = 30;
+/** The most days one request may cover: the log's default retention. */
+export const MAX_DAILY_DAYS = 400;
+const DAY_MS = 86_400_000;
+
 const SUBMISSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /**
@@ -88,6 +123,7 @@ export class SubmissionLog {
   constructor(
     private readonly store: SubmissionLogStore,
     private readonly logger: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** The intake's recorder: never rejects. */
@@ -111,6 +147,27 @@ export class SubmissionLog {
     const page = entries.slice(0, query.limit);
     const last = page.at(-1);
     return { submissions: page.map(submissionView), next: entries.length > query.limit && last ? submissionCursor(last) : null };
+  }
+
+  /**
+   * Counts per UTC day, administration and outcome over `from` to `to`, both included: by default today
+   * (the gateway's clock) and the days before it, DEFAULT_DAILY_DAYS in all; `to` alone ends that
+   * many days, `from` alone runs to today. At most MAX_DAILY_DAYS; `to` before `from` is refused.
+   */
+  async daily(query: DailySubmissionQuery): Promise<DailySubmissions> {
+    const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
+    const today = Math.floor(this.clock.now().getTime() / DAY_MS) * DAY_MS;
+    const to = query.to !== undefined ? dayStart(query.to) : query.from !== undefined ? Math.max(today, dayStart(query.from)) : today;
+    const from = query.from !== undefined ? dayStart(query.from) : to - (DEFAULT_DAILY_DAYS - 1) * DAY_MS;
+    if (to < from) throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', { errors: [{ pointer: '/to', detail: 'must not be before from' }] });
+    const days = (to - from) / DAY_MS + 1;
+    if (days > MAX_DAILY_DAYS) {
+      throw new GatewayError('invalid-request', 'The query parameters are not acceptable.', {
+        errors: [{ pointer: query.from !== undefined ? '/from' : '/to', detail: `the range covers ${days} days; at most ${MAX_DAILY_DAYS} (both days included)` }],
+      });
+    }
+    const day = (at: number) => new Date(at).toISOString().slice(0, 10);
+    return { from: day(from), to: day(to), days: await this.store.dailyCounts(new Date(from), new Date(to + DAY_MS)) };
   }
 
   async get(id: string): Promise<SubmissionView> {

@@ -115,7 +115,7 @@ describe('the OpenAPI document', () => {
     const documented: Record<string, string[]> = {};
     for (const { route, method } of adminOperations) (documented[route] ??= []).push(method);
     const sorted = (table: Record<string, string[]>) => Object.fromEntries(Object.entries(table).map(([p, methods]) => [p, [...methods].sort()]));
-    expect(Object.keys(registered)).toHaveLength(12);
+    expect(Object.keys(registered)).toHaveLength(14);
     expect(sorted(documented)).toEqual(sorted(registered));
     // The 405 answers (with Allow) cover exactly the documented paths.
     expect(fallbacks.sort()).toEqual(Object.keys(documented).sort());
@@ -288,6 +288,8 @@ describe('the gateway serves the documents, and its answers match them', () => {
       ['get', '/admin/v1/me', '/me', undefined, 200],
       ['get', '/admin/v1/submissions', '/submissions?outcome=rejected&limit=5', undefined, 200],
       ['get', '/admin/v1/submissions/{id}', `/submissions/${logged}`, undefined, 200],
+      ['get', '/admin/v1/submissions/daily', '/submissions/daily', undefined, 200],
+      ['get', '/admin/v1/overview', '/overview', undefined, 200],
       // Problems: unknown members and values, unknown administration, a repeated revocation, a bad query.
       ['patch', '/admin/v1/administrations/{code}', '/administrations/JP', { status: 'paused', why: 'x' }, 400],
       ['post', '/admin/v1/administrations/{code}/keys', '/administrations/EU/keys', { jwk: { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' } }, 400],
@@ -296,6 +298,8 @@ describe('the gateway serves the documents, and its answers match them', () => {
       ['get', '/admin/v1/audit', '/audit?limit=0', undefined, 400],
       ['get', '/admin/v1/submissions', '/submissions?outcome=lost&since=yesterday', undefined, 400],
       ['get', '/admin/v1/submissions/{id}', '/submissions/01890000-0000-7000-8000-000000000000', undefined, 404],
+      ['get', '/admin/v1/submissions/daily', '/submissions/daily?from=2026-02-30', undefined, 400],
+      ['get', '/admin/v1/overview', '/overview?administration=EU', undefined, 400],
     ];
     for (const [method, route, url, body, status] of calls) {
       const response = await adminCall(test.http, admin, method, url, body);

@@ -124,6 +124,59 @@ describe.each(storeAdapters)('submission log store contract: $name', (adapter) =
     expect(ids(await all({ administration: 'EU', before: { receivedAt: replay.receivedAt, id: replay.id } }))).toEqual([eu.id]);
   });
 
+  it("gives each administration's newest entry of an outcome, by receivedAt then id, and none for one without", async () => {
+    const log = opened.store.submissions;
+    const older = entry(0);
+    const newer = entry(60);
+    // Same instant: the greater id is the newer.
+    const ties = [entry(120, { administration: 'JP', messageId: 'JP-1', kid: 'jp-1' }), entry(120, { administration: 'JP', messageId: 'JP-2', kid: 'jp-1' })].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const [tieA, tieB] = [ties[0]!, ties[1]!];
+    const refusedLater = rejected(180, 'schema-violation');
+    const replay = entry(240, { outcome: 'replayed', status: 200, messageId: newer.messageId });
+    for (const e of [refusedLater, newer, tieB, older, replay, tieA]) await log.append(e);
+    const byCode = (list: LoggedSubmission[]) => Object.fromEntries(list.map((e) => [e.administration, e]));
+
+    expect(byCode(await log.lastPerAdministration('accepted', ['EU', 'JP', 'KR']))).toEqual({ EU: newer, JP: tieB });
+    expect(byCode(await log.lastPerAdministration('rejected', ['EU', 'JP', 'KR']))).toEqual({ EU: refusedLater });
+    expect(byCode(await log.lastPerAdministration('replayed', ['EU']))).toEqual({ EU: replay });
+    expect(await log.lastPerAdministration('accepted', ['KR'])).toEqual([]);
+    expect(await log.lastPerAdministration('accepted', [])).toEqual([]);
+  });
+
+  it('counts entries per UTC day, administration and outcome, from inclusive, to exclusive, by day then administration', async () => {
+    const log = opened.store.submissions;
+    const hour = 3600;
+    // T0 is 2026-12-01T12:00Z: -12 h is that day's first instant, +12 h the next day's.
+    const entries = [
+      entry(-12 * hour - 1),
+      entry(-12 * hour),
+      entry(0),
+      entry(1, { outcome: 'replayed', status: 200 }),
+      rejected(2, 'schema-violation'),
+      entry(3, { administration: 'JP', messageId: 'JP-1', kid: 'jp-1' }),
+      entry(12 * hour - 1, { outcome: 'replayed', status: 200 }),
+      entry(12 * hour),
+      rejected(36 * hour, 'mra-not-active', { administration: 'JP' }),
+      entry(60 * hour),
+    ];
+    for (const e of entries) await log.append(e);
+    const day = (n: number) => new Date(Date.UTC(2026, 11, 1 + n));
+
+    expect(await log.dailyCounts(day(-1), day(3))).toEqual([
+      { day: '2026-11-30', administration: 'EU', accepted: 1, replayed: 0, rejected: 0 },
+      { day: '2026-12-01', administration: 'EU', accepted: 2, replayed: 2, rejected: 1 },
+      { day: '2026-12-01', administration: 'JP', accepted: 1, replayed: 0, rejected: 0 },
+      { day: '2026-12-02', administration: 'EU', accepted: 1, replayed: 0, rejected: 0 },
+      { day: '2026-12-03', administration: 'JP', accepted: 0, replayed: 0, rejected: 1 },
+    ]);
+    // from inclusive (the day's first instant counts), to exclusive (the next day's first does not).
+    expect(await log.dailyCounts(day(0), day(1))).toEqual([
+      { day: '2026-12-01', administration: 'EU', accepted: 2, replayed: 2, rejected: 1 },
+      { day: '2026-12-01', administration: 'JP', accepted: 1, replayed: 0, rejected: 0 },
+    ]);
+    expect(await log.dailyCounts(day(4), day(10))).toEqual([]);
+  });
+
   it('prunes entries received before a time, and only those', async () => {
     const log = opened.store.submissions;
     const entries = Array.from({ length: 12 }, (_, i) => entry(i * 60));

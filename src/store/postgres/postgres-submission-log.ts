@@ -1,4 +1,5 @@
-import type { LoggedSubmission, SubmissionLogStore, SubmissionQuery } from '../../admin/submission-log.js';
+import type { DailySubmissionCount, LoggedSubmission, SubmissionLogStore, SubmissionQuery } from '../../admin/submission-log.js';
+import type { SubmissionOutcomeKind } from '../../domain/intake/submission-record.js';
 import { SUBMISSION_LOG_COLUMNS, submissionLogConditions, submissionLogValues, toLoggedSubmission, type SubmissionLogRow } from '../submission-log-row.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
@@ -33,6 +34,30 @@ export class PostgresSubmissionLog implements SubmissionLogStore {
       query.limit,
     ]);
     return rows.map(toLoggedSubmission);
+  }
+
+  /** One statement: for each code, its newest entry with the outcome, through the (administration, received_at, id) index. */
+  async lastPerAdministration(outcome: SubmissionOutcomeKind, administrations: readonly string[]): Promise<LoggedSubmission[]> {
+    if (administrations.length === 0) return [];
+    const { rows } = await this.database.query<SubmissionLogRow>(
+      `SELECT last.* FROM unnest($1::text[]) AS wanted(code)
+       CROSS JOIN LATERAL (SELECT * FROM submission_log WHERE administration = wanted.code AND outcome = $2 ORDER BY received_at DESC, id DESC LIMIT 1) AS last`,
+      [[...administrations], outcome],
+    );
+    return rows.map(toLoggedSubmission);
+  }
+
+  async dailyCounts(from: Date, to: Date): Promise<DailySubmissionCount[]> {
+    const { rows } = await this.database.query<DailySubmissionCount>(
+      `SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, administration,
+              (count(*) FILTER (WHERE outcome = 'accepted'))::int AS accepted,
+              (count(*) FILTER (WHERE outcome = 'replayed'))::int AS replayed,
+              (count(*) FILTER (WHERE outcome = 'rejected'))::int AS rejected
+       FROM submission_log WHERE received_at >= $1 AND received_at < $2
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+      [from, to],
+    );
+    return rows;
   }
 
   async prune(before: Date): Promise<number> {

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import type { LoggedSubmission, SubmissionLogStore, SubmissionQuery } from '../../admin/submission-log.js';
+import type { DailySubmissionCount, LoggedSubmission, SubmissionLogStore, SubmissionQuery } from '../../admin/submission-log.js';
+import type { SubmissionOutcomeKind } from '../../domain/intake/submission-record.js';
 import { SUBMISSION_LOG_COLUMNS, submissionLogConditions, submissionLogValues, toLoggedSubmission, type SubmissionLogRow } from '../submission-log-row.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
@@ -13,12 +14,23 @@ export class SqliteSubmissionLog implements SubmissionLogStore {
   private readonly insert: Statement;
   private readonly byId: Statement;
   private readonly pruneBatch: Statement;
+  private readonly lastOf: Statement;
+  private readonly perDay: Statement;
 
   constructor(private readonly database: SqliteDatabase) {
     const db = database.db;
     this.insert = db.prepare(`INSERT INTO submission_log (${SUBMISSION_LOG_COLUMNS.join(', ')}) VALUES (${SUBMISSION_LOG_COLUMNS.map(() => '?').join(', ')})`);
     this.byId = db.prepare('SELECT * FROM submission_log WHERE id = ?');
     this.pruneBatch = db.prepare('DELETE FROM submission_log WHERE rowid IN (SELECT rowid FROM submission_log WHERE received_at < ? ORDER BY received_at LIMIT ?)');
+    // One administration's newest entry with an outcome: the (administration, received_at, id) index, walked backwards.
+    this.lastOf = db.prepare('SELECT * FROM submission_log WHERE administration = ? AND outcome = ? ORDER BY received_at DESC, id DESC LIMIT 1');
+    // received_at is whole ms: integer division gives the Unix second, strftime its UTC day.
+    this.perDay = db.prepare(
+      `SELECT strftime('%Y-%m-%d', received_at / 1000, 'unixepoch') AS day, administration,
+              SUM(outcome = 'accepted') AS accepted, SUM(outcome = 'replayed') AS replayed, SUM(outcome = 'rejected') AS rejected
+       FROM submission_log WHERE received_at >= ? AND received_at < ?
+       GROUP BY day, administration ORDER BY day, administration`,
+    );
   }
 
   /** Committed and durable when it resolves, like every write of the embedded store. */
@@ -40,6 +52,19 @@ export class SqliteSubmissionLog implements SubmissionLogStore {
     return this.database.exclusive(() =>
       (this.database.db.prepare(`SELECT * FROM submission_log ${where} ORDER BY received_at DESC, id DESC LIMIT ?`).all(...params, query.limit) as SubmissionLogRow[]).map(toLoggedSubmission),
     );
+  }
+
+  lastPerAdministration(outcome: SubmissionOutcomeKind, administrations: readonly string[]): Promise<LoggedSubmission[]> {
+    return this.database.exclusive(() =>
+      administrations.flatMap((code) => {
+        const row = this.lastOf.get(code, outcome) as SubmissionLogRow | undefined;
+        return row ? [toLoggedSubmission(row)] : [];
+      }),
+    );
+  }
+
+  dailyCounts(from: Date, to: Date): Promise<DailySubmissionCount[]> {
+    return this.database.exclusive(() => this.perDay.all(ms(from), ms(to)) as DailySubmissionCount[]);
   }
 
   async prune(before: Date): Promise<number> {

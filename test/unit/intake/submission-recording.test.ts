@@ -172,6 +172,8 @@ describe('SubmissionLog', () => {
       find: async () => undefined,
       page: async () => [],
       prune: async () => 0,
+      lastPerAdministration: async () => [],
+      dailyCounts: async () => [],
     };
     await expect(new SubmissionLog(failing, logger).record(record)).resolves.toBeUndefined();
     expect(lines).toEqual([expect.objectContaining({ level: 'warn', message: 'submission log write failed', administration: 'EU', messageId: 'EU-1', outcome: 'accepted', error: 'disk full' })]);
@@ -179,7 +181,7 @@ describe('SubmissionLog', () => {
 
   it('gives each entry a UUIDv7 of its receivedAt, and shows it as the API does', async () => {
     const appended: LoggedSubmission[] = [];
-    const store: SubmissionLogStore = { append: async (e) => void appended.push(e), find: async () => undefined, page: async () => [], prune: async () => 0 };
+    const store: SubmissionLogStore = { append: async (e) => void appended.push(e), find: async () => undefined, page: async () => [], prune: async () => 0, lastPerAdministration: async () => [], dailyCounts: async () => [] };
     await new SubmissionLog(store, createLogger('error')).record(record);
     const id = appended[0]!.id;
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
