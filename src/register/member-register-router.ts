@@ -98,7 +98,10 @@ export function memberRegisterRouter(deps: MemberRegisterDependencies): Router {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     res.json({
-      members: page.map((row) => ({ ...view(`${row.administration}:${row.memberId}`, row), arrangement: arrangementOf(row.administration) })),
+      // Members of an administration the registry no longer lists are not served (GET /v1/members/{key} is 404 for them too).
+      members: page
+        .filter((row) => deps.arrangements.find(row.administration) !== undefined)
+        .map((row) => ({ ...view(`${row.administration}:${row.memberId}`, row), arrangement: arrangementOf(row.administration) })),
       next: rows.length > limit && last ? listCursor(last.administration, last.memberId) : null,
     });
   });
