@@ -135,6 +135,13 @@ describe('mra admin, the administrators\' commands', () => {
     expect(me.json).toMatchObject({ kid: 'ops-2026', sub: 'ops@cbp.example' });
   });
 
+  it('shows the overview of every arrangement', async () => {
+    const overview = await cli('overview', ...connection());
+    expect(overview.code).toBe(0);
+    const arrangements = (overview.json as { arrangements: { code: string; stale: boolean }[] }).arrangements;
+    expect(arrangements.find((a) => a.code === 'EU')).toMatchObject({ code: 'EU' });
+  });
+
   it('reads the whole audit trail of what it did, by page', async () => {
     const audit = await cli('audit', '--all', '--limit', '2', ...connection());
     expect(audit.code).toBe(0);

@@ -249,6 +249,15 @@ Retiring only brings a key's end earlier (409 for a later one), and a key not ye
     run: ({ client }) => client().request('GET', '/me'),
   },
   {
+    name: 'overview',
+    summary: 'the exchange at a glance: each arrangement\'s last list, staleness, last rejection, key horizon; outbox and broker',
+    help: 'GET /admin/v1/overview. An arrangement is stale when it has sent no accepted list for 26 hours.',
+    arguments: [],
+    options: [],
+    remote: true,
+    run: ({ client }) => client().request('GET', '/overview'),
+  },
+  {
     name: 'audit',
     summary: 'read the audit log',
     help: 'GET /admin/v1/audit, oldest first. Use the "next" value of a page as --after for the following one, or --all.',
