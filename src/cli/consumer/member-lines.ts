@@ -1,6 +1,7 @@
+import { tableLine, text, type TableColumn } from './table-cells.js';
 /** How `mra consumer lookup` prints a member's version (a GET /v1/members/{key} body). */
 
-const COLUMNS = [
+const COLUMNS: readonly TableColumn[] = [
   { title: 'MEMBER', width: 28 },
   { title: 'VERSION', width: 7 },
   { title: 'CHANGE', width: 14 },
@@ -9,7 +10,7 @@ const COLUMNS = [
   { title: 'CERT', width: 8 },
   { title: 'MIDS', width: 34 },
   { title: 'LEGAL NAME', width: 40 },
-] as const;
+];
 
 /** A JSON line: the item exactly as the register gave it. */
 export function memberJsonLine(item: unknown): string {
@@ -17,7 +18,7 @@ export function memberJsonLine(item: unknown): string {
 }
 
 export function memberTableHeader(): string {
-  return row(COLUMNS.map((c) => c.title));
+  return tableLine(COLUMNS, COLUMNS.map((c) => c.title));
 }
 
 /**
@@ -28,7 +29,7 @@ export function memberTableRow(item: unknown): string {
   const view = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
   const member = (typeof view.member === 'object' && view.member !== null ? view.member : {}) as Record<string, unknown>;
   const mids = Array.isArray(member.mids) ? (member.mids as unknown[]) : [];
-  return row([
+  return tableLine(COLUMNS, [
     text(view.key),
     typeof view.version === 'number' ? String(view.version) : '',
     text(view.change),
@@ -43,17 +44,4 @@ export function memberTableRow(item: unknown): string {
       .join(','),
     text(member.legalName),
   ]);
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-function row(cells: readonly string[]): string {
-  return `${cells.map((cell, i) => fit(cell, COLUMNS[i]!.width)).join(' ').trimEnd()}\n`;
-}
-
-function fit(value: string, width: number): string {
-  const flat = value.replace(/\s+/g, ' ');
-  return flat.length <= width ? flat.padEnd(width) : `${flat.slice(0, width - 1)}…`;
 }

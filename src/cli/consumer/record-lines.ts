@@ -1,4 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
+import { tableLine, text, type TableColumn } from './table-cells.js';
 
 /** One delivered record as the consumer tool prints it. */
 export interface DeliveredRecord {
@@ -40,7 +41,7 @@ export function jsonLine(delivered: DeliveredRecord): string {
   return `${JSON.stringify(delivered)}\n`;
 }
 
-const COLUMNS = [
+const COLUMNS: readonly TableColumn[] = [
   { title: 'OCCURRED AT', width: 20 },
   { title: 'CHANGE', width: 14 },
   { title: 'MEMBER', width: 28 },
@@ -48,11 +49,11 @@ const COLUMNS = [
   { title: 'RECOGNIZED', width: 10 },
   { title: 'CERT', width: 11 },
   { title: 'LEGAL NAME', width: 40 },
-] as const;
+];
 
 /** The table's header line. */
 export function tableHeader(): string {
-  return row(COLUMNS.map((c) => c.title));
+  return tableLine(COLUMNS, COLUMNS.map((c) => c.title));
 }
 
 /**
@@ -62,14 +63,14 @@ export function tableHeader(): string {
  */
 export function tableRow(delivered: DeliveredRecord): string {
   const record = delivered.record;
-  if (!record) return row(['', '(not JSON)', delivered.messageId ?? '', '', '', '', delivered.body?.slice(0, 40) ?? '']);
+  if (!record) return tableLine(COLUMNS, ['', '(not JSON)', delivered.messageId ?? '', '', '', '', delivered.body?.slice(0, 40) ?? '']);
   const member = (record.member ?? {}) as Record<string, unknown>;
   const previous = (typeof record.previous === 'object' && record.previous !== null ? record.previous : {}) as Record<string, unknown>;
   const cell = (field: string, show: (value: unknown) => string): string => {
     const now = show(member[field]);
     return field in previous ? `${show(previous[field]) || '-'} → ${now || '-'}` : now;
   };
-  return row([
+  return tableLine(COLUMNS, [
     text(record.occurredAt).replace(/\.\d+Z$/, 'Z'),
     text(record.change),
     text(member.key),
@@ -82,17 +83,4 @@ export function tableRow(delivered: DeliveredRecord): string {
 
 function yesNo(value: unknown): string {
   return value === true ? 'yes' : value === false ? 'no' : '';
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-function row(cells: readonly string[]): string {
-  return `${cells.map((cell, i) => fit(cell, COLUMNS[i]!.width)).join(' ').trimEnd()}\n`;
-}
-
-function fit(text: string, width: number): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length <= width ? flat.padEnd(width) : `${flat.slice(0, width - 1)}…`;
 }

@@ -4,7 +4,7 @@ import { CliError } from '../cli-error.js';
 import { lineFromRecord, lineFromView, MemberState, type Applied } from './member-state.js';
 import type { RegisterClient } from './register-client.js';
 import { checkWritable, replaceWithLines } from './state-file.js';
-import { connectBroker, openQueue, type TailSource } from './tail-records.js';
+import { withQueue, type TailSource } from './tail-records.js';
 
 export interface SyncOptions {
   amqpUrl: string;
@@ -74,17 +74,7 @@ const TICK_MS = 100;
  */
 export async function syncMembers(options: SyncOptions, summary: SyncSummary = emptySummary()): Promise<SyncSummary> {
   checkWritable(options.out);
-  const connection = await connectBroker(options.amqpUrl);
-  let channel: Channel | undefined;
-  try {
-    channel = await connection.createChannel();
-    channel.on('error', () => undefined);
-    const queue = await openQueue(channel, options.source);
-    return await new SyncRun(options, summary, connection, channel, queue).run();
-  } finally {
-    await channel?.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
-  }
+  return withQueue(options.amqpUrl, options.source, ({ connection, channel, queue }) => new SyncRun(options, summary, connection, channel, queue).run());
 }
 
 class SyncRun {

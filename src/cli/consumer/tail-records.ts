@@ -30,24 +30,31 @@ export interface TailOptions {
  * `exchange`+`pattern` source binds a temporary exclusive queue, so it sees only records published
  * from now on and takes nothing from anyone.
  */
-export async function tailRecords(options: TailOptions): Promise<{ printed: number }> {
-  const connection = await connectBroker(options.amqpUrl);
+export function tailRecords(options: TailOptions): Promise<{ printed: number }> {
+  return withQueue(options.amqpUrl, options.source, ({ channel, queue }) => consume(channel, queue, options));
+}
+
+/**
+ * Connects, opens a channel and the source's queue, runs `work` on them, and closes both whatever
+ * happens: the channel first, which makes sure the broker has the acks (frames of one channel keep
+ * their order, but a connection close can overtake them).
+ */
+export async function withQueue<T>(amqpUrl: string, source: TailSource, work: (opened: { connection: ChannelModel; channel: Channel; queue: string }) => Promise<T>): Promise<T> {
+  const connection = await connectBroker(amqpUrl);
   let channel: Channel | undefined;
   try {
     channel = await connection.createChannel();
     channel.on('error', () => undefined);
-    const queue = await openQueue(channel, options.source);
-    return await consume(channel, queue, options);
+    const queue = await openQueue(channel, source);
+    return await work({ connection, channel, queue });
   } finally {
-    // Closing the channel first makes sure the broker has the acks: frames of one channel keep their
-    // order, but a connection close can overtake them.
     await channel?.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
   }
 }
 
 /** Connects to the broker: exit code 6 when it refuses (credentials, vhost), 5 when it cannot be reached. */
-export async function connectBroker(amqpUrl: string): Promise<ChannelModel> {
+async function connectBroker(amqpUrl: string): Promise<ChannelModel> {
   let connection: ChannelModel;
   try {
     connection = await amqp.connect(amqpUrl);
@@ -63,7 +70,7 @@ export async function connectBroker(amqpUrl: string): Promise<ChannelModel> {
 }
 
 /** The queue to consume: a durable one that must exist, or a temporary exclusive one bound to the pattern. */
-export async function openQueue(channel: Channel, source: TailSource): Promise<string> {
+async function openQueue(channel: Channel, source: TailSource): Promise<string> {
   if ('queue' in source) {
     await channel.checkQueue(source.queue).catch(() => {
       throw new CliError('refused', `there is no queue ${source.queue}`);
