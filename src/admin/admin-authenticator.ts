@@ -5,9 +5,9 @@ import { GatewayError } from '../domain/gateway-error.js';
 import { isAcceptableText } from '../domain/text-characters.js';
 import { ADMIN_TOKEN_ALGORITHMS, type AdminKey, type AdminRole } from './admin-key.js';
 import type { AdminTokenLedger } from './admin-store.js';
+import { ADMIN_AUDIENCE } from './admin-token-format.js';
 
-/** The `aud` every admin token must carry, so that no token minted for another service works here. */
-export const ADMIN_AUDIENCE = 'mra-gateway-admin';
+export { ADMIN_AUDIENCE } from './admin-token-format.js';
 
 /** ICD 3: an admin token lives at most five minutes, from `iat` to `exp`. */
 export const MAX_ADMIN_TOKEN_LIFETIME_SECONDS = 300;

@@ -10,6 +10,13 @@ export const ADMIN_ROLES = ['keys', 'arrangements', 'receipt-keys', 'audit', 'me
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
 /**
+ * The roles of the admin API. Any one of them reads everything the API shows (every GET); each change
+ * needs its own role, and `audit` changes nothing. `members:read` is the register's role (GET
+ * /v1/members...), for CBP systems: alone, it reads nothing of the admin API but GET /me.
+ */
+export const ADMIN_API_ROLES: readonly AdminRole[] = ['keys', 'arrangements', 'receipt-keys', 'audit'];
+
+/**
  * Algorithms an admin token may be signed with: asymmetric only, so the gateway holds no secret that
  * could mint tokens, and never `none`. RSA only with PSS.
  */

@@ -1,7 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError } from '../domain/gateway-error.js';
 import type { AdminPrincipal, AdminAuthenticator } from './admin-authenticator.js';
-import type { AdminRole } from './admin-key.js';
+import { ADMIN_API_ROLES, type AdminRole } from './admin-key.js';
 import {
   readAddKeyRequest,
   readAuditQuery,
@@ -31,13 +31,6 @@ export interface AdminApi {
   submissions: SubmissionLog;
   overview: AdminOverview;
 }
-
-/**
- * The roles of the admin API. Any one of them reads everything the API shows (every GET); each change
- * needs its own role, and `audit` changes nothing. `members:read` is the register's role (GET
- * /v1/members...), for CBP systems: alone, it reads nothing here but GET /me.
- */
-export const ADMIN_API_ROLES: readonly AdminRole[] = ['keys', 'arrangements', 'receipt-keys', 'audit'];
 
 /** Admin bodies are a few fields and at most one JWK. */
 const MAX_ADMIN_BODY = '64kb';

@@ -3,7 +3,7 @@ import { ADMIN_ROLES, ADMIN_TOKEN_ALGORITHMS, type AdminRole } from '../../admin
 import { CliError } from '../cli-error.js';
 import { readableByOthers, readJsonFile, writeOutputFile } from '../cli-files.js';
 import { publicHalf } from '../partner/partner-key-files.js';
-import { algorithmFor } from './admin-token.js';
+import { algorithmFor } from '../../admin/admin-token-format.js';
 
 /** An administrator's public key as admin-keys.json lists it: the JWK, and "roles" when limited. */
 export type AdminPublicKey = JWK & { kid: string; roles?: AdminRole[] };

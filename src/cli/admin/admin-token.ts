@@ -1,17 +1,9 @@
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { ADMIN_AUDIENCE } from '../../admin/admin-authenticator.js';
+import { ADMIN_AUDIENCE, algorithmFor } from '../../admin/admin-token-format.js';
 
 /** How long the CLI's tokens live: long enough for one call, well under the gateway's five minutes. */
 export const CLI_TOKEN_LIFETIME_SECONDS = 60;
-
-/** The JWS algorithm for an administrator's key: its "alg" when it says, else the usual one for its type. */
-export function algorithmFor(jwk: JWK): string {
-  if (typeof jwk.alg === 'string') return jwk.alg;
-  if (jwk.kty === 'EC') return ({ 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' } as Record<string, string>)[jwk.crv ?? ''] ?? 'ES256';
-  if (jwk.kty === 'OKP') return 'EdDSA';
-  return 'PS256';
-}
 
 /**
  * Signs a single-use admin token (ICD 3): `kid` from the key, `sub` naming the administrator, `aud`
