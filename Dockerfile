@@ -20,6 +20,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY console ./console
 COPY schemas ./schemas
 # Then production dependencies only, and of better-sqlite3 only its addon: a source build leaves the
 # SQLite amalgamation, object files and a static library behind (about 26 MB the runtime never reads).

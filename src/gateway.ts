@@ -168,6 +168,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
       operations: { metrics, readiness: { store, broker: publisher, outbox, maxBacklogAgeSeconds: config.readyMaxBacklogAgeSeconds, config: { digest } } },
       limits: { perClientPerMinute, bodyIdleMs: config.timeouts.bodyIdleMs },
       clock,
+      consoleDir: config.consoleDir,
       publicBaseUrl: () => config.publicBaseUrl ?? url,
     });
     // Slow clients: Node answers 408 and closes when the headers, or the whole request, take too long

@@ -10,6 +10,8 @@ export interface AppConfig {
   amqpUrl: string;
   configDir: string;
   dataDir: string;
+  /** The administrators' web console, a static build (CONSOLE_DIR, index.html and assets/), served under /console/. */
+  consoleDir: string;
   /** The shared PostgreSQL store (DATABASE_URL); undefined: the embedded SQLite store in dataDir. */
   database: DatabaseConfig | undefined;
   /**
@@ -75,6 +77,13 @@ export class ConfigError extends Error {
 /** Algorithms a partner may sign with. `none` and HMAC are never possible, whatever is configured. */
 export const SUPPORTED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519'] as const;
 
+/**
+ * Where `npm run build` writes the console: dist/console two levels above this file, both in src/ and in
+ * dist/. Not relative to the working directory like CONFIG_DIR: the console is part of the build, not
+ * of a deployment.
+ */
+const DEFAULT_CONSOLE_DIR = path.resolve(import.meta.dirname, '../../dist/console');
+
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 const AMQP_NAME = /^[A-Za-z0-9._:-]{1,255}$/;
 
@@ -93,6 +102,7 @@ export function loadConfig(env: Env): AppConfig {
     amqpUrl: amqpUrls[0]!,
     configDir: path.resolve(text(env, 'CONFIG_DIR', './config')),
     dataDir: path.resolve(text(env, 'DATA_DIR', './data')),
+    consoleDir: path.resolve(text(env, 'CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
     database: database(env),
     receiptKeyEncryption: receiptKeyEncryption(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),

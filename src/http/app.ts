@@ -9,6 +9,7 @@ import type { ReceiptKeys } from '../receipts/receipt-keys.js';
 import { accessLog } from './access-log.js';
 import { apiDocumentsRouter } from './api-documents-router.js';
 import { bodyReadTimeout } from './body-read-timeout.js';
+import { consoleRouter } from './console-router.js';
 import { memberListRouter, type SubmissionLimits } from './member-list-router.js';
 import { operationsRouter, type OperationsDependencies } from './operations-router.js';
 import { notFound, problemHandler } from './problem-responses.js';
@@ -32,6 +33,8 @@ export interface AppDependencies {
   /** Requests per minute per client address (0: none), and how long a body may stall; defaults: none, 30 s. */
   limits?: { perClientPerMinute: number; bodyIdleMs: number };
   clock?: Clock;
+  /** The administrators' web console, a static build (CONSOLE_DIR); without it the app serves no /console. */
+  consoleDir?: string;
   /** Where clients reach this gateway (PUBLIC_BASE_URL, else its own address): the schemas' `$id`s name it. */
   publicBaseUrl: () => string;
 }
@@ -56,6 +59,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(memberListRouter(deps.intake, deps.submissionLimits));
   if (deps.register) app.use(memberRegisterRouter(deps.register));
   if (deps.admin) app.use('/admin/v1', adminRouter(deps.admin));
+  if (deps.consoleDir !== undefined) app.use('/console', consoleRouter(deps.consoleDir, deps.logger));
   app.use(notFound);
   app.use(problemHandler(deps.logger));
   return app;
