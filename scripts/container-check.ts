@@ -14,7 +14,8 @@
  *     then /readyz;
  *  6. a temporary queue bound to the exchange; the EU sample signed and sent with the partner tool
  *     (`--stamp`: fresh messageId and issuedAt); the records it announced arrive;
- *  7. /readyz, the process's user, the store on the volume;
+ *  7. /readyz, the process's user, the store on the volume; the web console at /console/ (the page
+ *     with its strict CSP, and the script it names);
  *  8. `docker stop` (SIGTERM): exit code 0 and "gateway stopped" in the log; the store on the volume
  *     still holds the message once the container is gone;
  *  9. PostgreSQL: a fresh database (mra_container_<time>_<random>), a fresh key-encryption key (KEK),
@@ -421,6 +422,7 @@ async function main(): Promise<void> {
     if (!dataListing.some((l) => /\s1000\s+1000\s.*gateway\.db$/.test(l))) fail(`no gateway.db of uid 1000 in /data:\n${dataListing.join('\n')}`);
     detail(`/data is the volume ${volume} (read-write), /app/config the read-only bind mount; in /data:`);
     for (const line of dataListing.filter((l) => l.includes('gateway.db'))) detail(`  ${line}`);
+    await checkConsole(url);
 
     // ---- 8 ---------------------------------------------------------------------------------------
     say('8. docker stop (SIGTERM)');
@@ -499,6 +501,20 @@ async function main(): Promise<void> {
     await cleanup();
     throw error;
   }
+}
+
+/** The console ships in the image: /console/ is its page, under the console's policy, and the script it names loads. */
+async function checkConsole(url: string): Promise<void> {
+  const page = await fetch(`${url}/console/`);
+  const html = await page.text();
+  const csp = page.headers.get('content-security-policy') ?? '';
+  if (page.status !== 200 || !csp.includes("script-src 'self'")) fail(`/console/ answered ${page.status} with CSP "${csp}":\n${html.slice(0, 300)}`);
+  const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  if (script === undefined) fail(`/console/ names no script under /console/assets/:\n${html.slice(0, 300)}`);
+  const bundle = await fetch(`${url}${script}`);
+  const size = (await bundle.arrayBuffer()).byteLength;
+  if (bundle.status !== 200 || !(bundle.headers.get('cache-control') ?? '').includes('immutable')) fail(`${script} answered ${bundle.status}, Cache-Control ${bundle.headers.get('cache-control')}`);
+  detail(`/console/ 200 (CSP ${csp.split(';')[0]}; ...), ${script} ${size} bytes, cached immutable`);
 }
 
 function topologyEnv(topology: TopologyNames): Record<string, string> {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactedAmqpUrl } from '../../../src/config/app-config.js';
 
@@ -15,6 +16,12 @@ describe('configuration', () => {
     });
     expect(config.dataDir.endsWith('/data')).toBe(true);
     expect(config.configDir.endsWith('/config')).toBe(true);
+  });
+
+  it('finds the console where npm run build writes it, whatever the working directory; CONSOLE_DIR moves it', () => {
+    const root = path.resolve(import.meta.dirname, '../../..');
+    expect(loadConfig({}).consoleDir).toBe(path.join(root, 'dist', 'console'));
+    expect(loadConfig({ CONSOLE_DIR: 'elsewhere/console' }).consoleDir).toBe(path.resolve('elsewhere/console'));
   });
 
   it.each([
