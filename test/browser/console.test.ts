@@ -128,6 +128,15 @@ describe('the web console in Chromium', { timeout: 60_000 }, () => {
     expect(await eventually(() => timelineKeys(page, 'EU').count(), (n) => n === 2)).toBe(2);
     expect((await euKeys()).map((k) => k.kid).sort()).toEqual([current.kid, next.kid].sort());
 
+    // A revocation asked for and cancelled (by keyboard) sends nothing: the key stays as it was.
+    const calls = requests.length;
+    await page.locator(`[data-testid=key-table] tr[data-kid="${current.kid}"]`).getByRole('button', { name: 'Revoke…' }).click();
+    await page.getByRole('dialog').getByLabel('Reason (kept in the audit log)').fill('never sent');
+    await page.keyboard.press('Escape');
+    expect(await eventually(() => page.getByRole('dialog').count(), (n) => n === 0)).toBe(0);
+    expect(requests.slice(calls).filter((r) => r.url.includes('/revoke'))).toEqual([]);
+    expect((await euKeys()).find((k) => k.kid === current.kid)?.state).toBe('active');
+
     const retireAt = new Date(Math.floor((Date.now() + 7 * DAY) / 60_000) * 60_000);
     await page.locator(`[data-testid=key-table] tr[data-kid="${current.kid}"]`).getByRole('button', { name: 'Retire…' }).click();
     const retiring = page.getByRole('dialog');
