@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ArrangementView } from '../../../src/admin/arrangement-admin.js';
 import type { ArrangementStatus } from '../../../src/domain/arrangement.js';
 import { ActionDialog } from '../components/action-dialog.js';
+import { DoneNotice, Loading, PageHead } from '../components/page-parts.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { useConsole } from '../console-context.js';
 import { formatInstant } from '../format.js';
@@ -48,18 +49,9 @@ export function ArrangementsPage() {
 
   return (
     <section>
-      <div class="page-head">
-        <h1>Arrangements</h1>
-        <button type="button" onClick={list.reload}>
-          Refresh
-        </button>
-      </div>
+      <PageHead title="Arrangements" onRefresh={list.reload} />
       <ProblemNotice problem={list.problem} />
-      {done !== undefined ? (
-        <p class="done" role="status">
-          {done}
-        </p>
-      ) : null}
+      <DoneNotice message={done} />
       {list.value ? (
         <table class="data" data-testid="arrangements">
           <thead>
@@ -119,9 +111,9 @@ export function ArrangementsPage() {
             ))}
           </tbody>
         </table>
-      ) : list.loading ? (
-        <p aria-busy="true">Loading…</p>
-      ) : null}
+      ) : (
+        <Loading when={list.loading} />
+      )}
       {action ? (
         <ActionDialog
           title={`${CHANGES[action.status].verb} ${action.arrangement.code}`}

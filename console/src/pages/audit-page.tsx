@@ -1,4 +1,5 @@
 import type { AuditPage as AuditPageBody } from '../../../src/admin/audit-log.js';
+import { Loading, PageHead } from '../components/page-parts.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { useConsole } from '../console-context.js';
 import { formatInstant } from '../format.js';
@@ -13,12 +14,7 @@ export function AuditPage({ after }: { after: number }) {
   const page = useLoad(() => client.get<AuditPageBody>('/audit', { after, limit: PAGE_SIZE }), String(after));
   return (
     <section>
-      <div class="page-head">
-        <h1>Audit log</h1>
-        <button type="button" onClick={page.reload}>
-          Refresh
-        </button>
-      </div>
+      <PageHead title="Audit log" onRefresh={page.reload} />
       <p class="muted">Every change made through the admin API, by whom and why. Entries are only ever added.</p>
       <ProblemNotice problem={page.problem} />
       {page.value ? (
@@ -77,9 +73,9 @@ export function AuditPage({ after }: { after: number }) {
             {page.value.next !== null ? <a href={href('audit', undefined, { after: String(page.value.next) })}>Next ⟶</a> : null}
           </nav>
         </>
-      ) : page.loading ? (
-        <p aria-busy="true">Loading…</p>
-      ) : null}
+      ) : (
+        <Loading when={page.loading} />
+      )}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import type { ArrangementOverview, Overview } from '../../../src/admin/admin-overview.js';
 import type { DailySubmissions } from '../../../src/admin/submission-log.js';
+import { Loading, PageHead } from '../components/page-parts.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { SubmissionsChart } from '../components/submissions-chart.js';
 import { useConsole } from '../console-context.js';
@@ -18,18 +19,13 @@ export function OverviewPage() {
   const view = overview.value;
   return (
     <section>
-      <div class="page-head">
-        <h1>Overview</h1>
-        <button
-          type="button"
-          onClick={() => {
-            overview.reload();
-            daily.reload();
-          }}
-        >
-          Refresh
-        </button>
-      </div>
+      <PageHead
+        title="Overview"
+        onRefresh={() => {
+          overview.reload();
+          daily.reload();
+        }}
+      />
       <ProblemNotice problem={overview.problem ?? daily.problem} />
       {view ? (
         <>
@@ -38,9 +34,9 @@ export function OverviewPage() {
           <h2>Arrangements</h2>
           <ArrangementTable view={view} />
         </>
-      ) : overview.loading ? (
-        <p aria-busy="true">Loading…</p>
-      ) : null}
+      ) : (
+        <Loading when={overview.loading} />
+      )}
       <h2 id="daily-chart-title">Submissions per day</h2>
       {daily.value ? <SubmissionsChart daily={daily.value} titleId="daily-chart-title" /> : null}
     </section>

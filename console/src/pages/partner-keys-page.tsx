@@ -3,6 +3,7 @@ import type { ArrangementView } from '../../../src/admin/arrangement-admin.js';
 import type { PartnerKeyView } from '../../../src/admin/partner-key-admin.js';
 import { ActionDialog } from '../components/action-dialog.js';
 import { KeyTimeline, type AdministrationKeys } from '../components/key-timeline.js';
+import { DoneNotice, Loading, PageHead } from '../components/page-parts.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { useConsole } from '../console-context.js';
 import { formatInstant, toUtcInput, utcInput } from '../format.js';
@@ -30,18 +31,9 @@ export function PartnerKeysPage({ selected }: { selected: string | undefined }) 
 
   return (
     <section>
-      <div class="page-head">
-        <h1>Partner keys</h1>
-        <button type="button" onClick={keys.reload}>
-          Refresh
-        </button>
-      </div>
+      <PageHead title="Partner keys" onRefresh={keys.reload} />
       <ProblemNotice problem={keys.problem} />
-      {done !== undefined ? (
-        <p class="done" role="status">
-          {done}
-        </p>
-      ) : null}
+      <DoneNotice message={done} />
       {keys.value ? (
         <>
           <KeyLegend />
@@ -58,9 +50,9 @@ export function PartnerKeysPage({ selected }: { selected: string | undefined }) 
             </select>
           </div>
         </>
-      ) : keys.loading ? (
-        <p aria-busy="true">Loading…</p>
-      ) : null}
+      ) : (
+        <Loading when={keys.loading} />
+      )}
       {current ? (
         <>
           <div class="page-head">

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { ReceiptKeyList, ReceiptKeyView } from '../../../src/admin/receipt-key-admin.js';
 import { ActionDialog } from '../components/action-dialog.js';
+import { DoneNotice, Loading, PageHead } from '../components/page-parts.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { useConsole } from '../console-context.js';
 import { formatInstant } from '../format.js';
@@ -17,26 +18,16 @@ export function ReceiptKeysPage() {
 
   return (
     <section>
-      <div class="page-head">
-        <h1>Receipt keys</h1>
-        <span>
-          <button type="button" onClick={list.reload}>
-            Refresh
-          </button>{' '}
-          {may('receipt-keys') ? (
-            <button type="button" class="primary" onClick={() => setAction({ kind: 'rotate' })}>
-              Rotate…
-            </button>
-          ) : null}
-        </span>
-      </div>
+      <PageHead title="Receipt keys" onRefresh={list.reload}>
+        {may('receipt-keys') ? (
+          <button type="button" class="primary" onClick={() => setAction({ kind: 'rotate' })}>
+            Rotate…
+          </button>
+        ) : null}
+      </PageHead>
       <p class="muted">Partners check the gateway's receipts with the public keys at /.well-known/jwks.json.</p>
       <ProblemNotice problem={list.problem} />
-      {done !== undefined ? (
-        <p class="done" role="status">
-          {done}
-        </p>
-      ) : null}
+      <DoneNotice message={done} />
       {list.value ? (
         <table class="data" data-testid="receipt-keys">
           <thead>
@@ -72,9 +63,9 @@ export function ReceiptKeysPage() {
             ))}
           </tbody>
         </table>
-      ) : list.loading ? (
-        <p aria-busy="true">Loading…</p>
-      ) : null}
+      ) : (
+        <Loading when={list.loading} />
+      )}
       {action?.kind === 'rotate' && list.value ? (
         <ActionDialog
           title="Rotate the receipt key"

@@ -1,4 +1,5 @@
 import type { SubmissionView } from '../../../src/admin/submission-log.js';
+import { Loading } from '../components/page-parts.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { useConsole } from '../console-context.js';
 import { formatCount, formatInstant, problemCode } from '../format.js';
@@ -107,9 +108,9 @@ export function SubmissionDetailPage({ id }: { id: string }) {
           ) : null}
           {s.receipt !== null ? <Receipt receipt={s.receipt} /> : null}
         </div>
-      ) : entry.loading ? (
-        <p aria-busy="true">Loading…</p>
-      ) : null}
+      ) : (
+        <Loading when={entry.loading} />
+      )}
     </section>
   );
 }

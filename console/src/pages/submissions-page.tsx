@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { SubmissionPage, SubmissionView } from '../../../src/admin/submission-log.js';
 import { problemTypes } from '../../../src/domain/problem-types.js';
+import { Loading, PageHead } from '../components/page-parts.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { useConsole } from '../console-context.js';
 import { formatCount, formatInstant, problemCode } from '../format.js';
@@ -38,12 +39,7 @@ export function SubmissionsPage({ query }: { query: URLSearchParams }) {
 
   return (
     <section>
-      <div class="page-head">
-        <h1>Submissions</h1>
-        <button type="button" onClick={page.reload}>
-          Refresh
-        </button>
-      </div>
+      <PageHead title="Submissions" onRefresh={page.reload} />
       <FilterForm initial={filters} />
       <ProblemNotice problem={page.problem} />
       {page.value ? (
@@ -54,9 +50,9 @@ export function SubmissionsPage({ query }: { query: URLSearchParams }) {
             {page.value.next !== null ? <a href={href('submissions', undefined, { ...filters, cursor: page.value.next })}>Older ⟶</a> : null}
           </nav>
         </>
-      ) : page.loading ? (
-        <p aria-busy="true">Loading…</p>
-      ) : null}
+      ) : (
+        <Loading when={page.loading} />
+      )}
     </section>
   );
 }
