@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { parseInstant } from '../rfc3339.js';
 import { GatewayError, type ProblemItem } from '../gateway-error.js';
 import type { MemberList } from '../generated/member-list.js';
-import { planChanges, type VersionedMember } from '../member/change-plan.js';
+import { planChanges, type ChangePlan, type VersionedMember } from '../member/change-plan.js';
 import { recordSerializer, routingKeyFor, type RecordSource } from '../member/member-record.js';
 import { isUsableAt, partnerKeyState } from '../partner-key.js';
 import { problemTypeUri } from '../problem-types.js';
@@ -71,10 +71,13 @@ export interface IntakeResult {
 interface MessageChanges {
   counts: ReceiptCounts;
   warnings: Warning[];
-  upserts: VersionedMember[];
-  removals: MemberRemoval[];
-  records: OutboxRecord[];
-  history: MemberVersionEntry[];
+  /** How many records `write` puts in the outbox. */
+  records: number;
+  /**
+   * Stores the changes, a batch at a time: each batch's records are serialized as it is written, so
+   * that a long snapshot's records and history never all sit in memory at once.
+   */
+  write: (tx: IntakeTransaction) => Promise<void>;
   snapshotMark?: SnapshotMark | null;
 }
 
@@ -279,7 +282,7 @@ export class MemberListIntake {
     }
     const cursor = await tx.cursor(administration);
     checkOrder(list, cursor);
-    const { counts, warnings, upserts, removals, records, history, snapshotMark } = await changesOf();
+    const { counts, warnings, records, write, snapshotMark } = await changesOf();
 
     const claims = { messageId: list.messageId, administration, receivedAt: source.receivedAt, outcome: 'accepted' as const, counts };
     const receipt: Receipt = {
@@ -299,7 +302,7 @@ export class MemberListIntake {
       kid: source.kid,
       receipt,
     };
-    await writeInBatches(tx, { upserts, removals, records, history });
+    await write(tx);
     await tx.accept({
       message,
       cursor: {
@@ -308,7 +311,7 @@ export class MemberListIntake {
       },
       ...(snapshotMark !== undefined ? { snapshotMark } : {}),
     });
-    return { status: 202, receipt, summary: { ...summary, records: records.length } };
+    return { status: 202, receipt, summary: { ...summary, records } };
   }
 
   /**
@@ -342,7 +345,7 @@ export class MemberListIntake {
     if (!current || current.messageId !== expected.messageId || current.membersDigest !== expected.membersDigest || current.rulesDigest !== expected.rulesDigest) {
       throw new RepeatOutdated();
     }
-    return { ...repeat.outcome, upserts: [], removals: [], records: [], history: [] };
+    return { ...repeat.outcome, records: 0, write: async () => undefined };
   }
 
   /** The full path: compare the prepared members with the current state, and serialize the records. */
@@ -364,31 +367,21 @@ export class MemberListIntake {
     });
 
     const counts: ReceiptCounts = { members: list.members.length, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: plan.unchanged, notRecognized: prepared.notRecognized };
-    const records: OutboxRecord[] = [];
-    const history: MemberVersionEntry[] = [];
-    const upserts: VersionedMember[] = [];
-    const removals: MemberRemoval[] = [];
-    const serialize = recordSerializer(arrangement, source);
     for (const change of plan.changes) {
       if (change.change === 'added') counts.added++;
       else if (change.change === 'updated') counts.updated++;
       else if (change.change === 'status-changed') counts.statusChanged++;
       else counts.removed++;
-      if (change.change === 'removed') removals.push({ memberId: change.member.memberId, version: change.version, removedAt: source.receivedAt });
-      else upserts.push(change);
-      const { eventId, body } = serialize(change);
-      history.push({ memberId: change.member.memberId, version: change.version, change: change.change, receivedAt: source.receivedAt, messageId: source.messageId, record: body });
-      records.push({
-        eventId,
-        administration,
-        memberKey: change.member.key,
-        change: change.change,
-        routingKey: routingKeyFor(change.change, administration),
-        occurredAt: source.receivedAt,
-        body,
-      });
     }
-    for (const incoming of plan.refreshed) upserts.push(incoming);
+    const serialize = recordSerializer(arrangement, source);
+    const write = async (tx: IntakeTransaction): Promise<void> => {
+      for (let start = 0; start < plan.changes.length; start += WRITE_BATCH) {
+        await tx.write(changeWrites(plan.changes.slice(start, start + WRITE_BATCH), administration, source, serialize));
+      }
+      for (let start = 0; start < plan.refreshed.length; start += WRITE_BATCH) {
+        await tx.write({ upserts: plan.refreshed.slice(start, start + WRITE_BATCH), removals: [], records: [], history: [] });
+      }
+    };
     const warnings = capWarnings([
       ...prepared.warnings,
       ...plan.unknownRemovals.map((index) => ({
@@ -398,7 +391,7 @@ export class MemberListIntake {
       })),
     ]);
     // A delta changes the state away from any snapshot's members text; a snapshot marks its own.
-    return { counts, warnings, upserts, removals, records, history, snapshotMark: mark };
+    return { counts, warnings, records: plan.changes.length, write, snapshotMark: mark };
   }
 
   private async signRejection(error: GatewayError, verified: VerifiedSubmission, receivedAt: Date, digests: ReceiptDigests, messageId: string | undefined): Promise<string> {
@@ -423,14 +416,28 @@ export class MemberListIntake {
 /** Members and records per write: large enough for few round trips, small enough to bound each statement. */
 const WRITE_BATCH = 2000;
 
-/** Writes a message's changes in batches of WRITE_BATCH members and records, in order. */
-async function writeInBatches(tx: IntakeTransaction, writes: MemberWrites): Promise<void> {
-  const { upserts, removals, records, history } = writes;
-  const most = Math.max(upserts.length, removals.length, records.length, history.length);
-  for (let start = 0; start < most; start += WRITE_BATCH) {
-    const end = start + WRITE_BATCH;
-    await tx.write({ upserts: upserts.slice(start, end), removals: removals.slice(start, end), records: records.slice(start, end), history: history.slice(start, end) });
+/**
+ * The writes of a batch of changes, in order: the member's new state (or its removal), its version in
+ * the history, and its record for the outbox, serialized here.
+ */
+function changeWrites(changes: ChangePlan['changes'], administration: string, source: RecordSource, serialize: ReturnType<typeof recordSerializer>): MemberWrites {
+  const writes = { upserts: [] as VersionedMember[], removals: [] as MemberRemoval[], records: [] as OutboxRecord[], history: [] as MemberVersionEntry[] };
+  for (const change of changes) {
+    if (change.change === 'removed') writes.removals.push({ memberId: change.member.memberId, version: change.version, removedAt: source.receivedAt });
+    else writes.upserts.push(change);
+    const { eventId, body } = serialize(change);
+    writes.history.push({ memberId: change.member.memberId, version: change.version, change: change.change, receivedAt: source.receivedAt, messageId: source.messageId, record: body });
+    writes.records.push({
+      eventId,
+      administration,
+      memberKey: change.member.key,
+      change: change.change,
+      routingKey: routingKeyFor(change.change, administration),
+      occurredAt: source.receivedAt,
+      body,
+    });
   }
+  return writes;
 }
 
 function isReplay(earlier: AcceptedMessage, digests: ReceiptDigests): boolean {

@@ -12,6 +12,9 @@ import type { SqliteDatabase } from './sqlite-database.js';
 import { toPartnerKey, type KeyRow } from './sqlite-partner-key-store.js';
 
 
+/** Record bodies a commit hands to the relay at most (as much as the relay keeps offered, by default). */
+const MAX_HANDED_OVER_BYTES = 64 * 1024 * 1024;
+
 /** The intake's transaction on SQLite: prepared statements, run inside SqliteDatabase.transaction. */
 export class SqliteIntakeStore implements IntakeStore {
   private readonly statements: Record<
@@ -37,19 +40,27 @@ export class SqliteIntakeStore implements IntakeStore {
     Statement
   >;
 
-  /** The records written by the transaction now running, with their outbox positions. */
+  /**
+   * The first records written by the transaction now running, with their outbox positions, up to
+   * maxHandedOverBytes of bodies: the relay publishes those from memory and reads the rest from
+   * the outbox, so a 250,000-member snapshot does not hold all its records in memory until it commits.
+   */
   private written: PendingRecord[] = [];
+  private writtenBytes = 0;
+  /** The outbox position of the transaction's last record (0: none yet). */
+  private lastSeq = 0;
   /** The administration whose transaction is running. */
   private administration = '';
 
   /**
-   * `onRecordsDurable` is told of the records of each commit once it is durable (the relay publishes
-   * them from memory rather than reading them back).
+   * `onRecordsDurable` is told of the first records of each commit (up to `maxHandedOverBytes` of
+   * bodies) once it is durable: the relay publishes them from memory rather than reading them back.
    */
   constructor(
     private readonly database: SqliteDatabase,
     private readonly watermark: OutboxWatermark,
     private readonly onRecordsDurable: (records: PendingRecord[]) => void = () => undefined,
+    private readonly maxHandedOverBytes = MAX_HANDED_OVER_BYTES,
   ) {
     const db = database.db;
     this.statements = {
@@ -104,21 +115,23 @@ export class SqliteIntakeStore implements IntakeStore {
   /** One writer at a time for every administration: SQLite has one write transaction at a time anyway. */
   async intake<T>(administration: string, work: (tx: IntakeTransaction) => Promise<T>): Promise<T> {
     let written: PendingRecord[] = [];
+    let lastSeq = 0;
     const result = await this.database.transaction(async () => {
       this.written = [];
+      this.writtenBytes = 0;
+      this.lastSeq = 0;
       this.administration = administration;
       try {
         return await work(this.transaction);
       } finally {
         written = this.written;
+        lastSeq = this.lastSeq;
         this.written = [];
       }
     });
     // The transaction resolves only once durable: its records may now be published.
-    if (written.length > 0) {
-      this.watermark.advance(written[written.length - 1]!.seq);
-      this.onRecordsDurable(written);
-    }
+    if (lastSeq > 0) this.watermark.advance(lastSeq);
+    if (written.length > 0) this.onRecordsDurable(written);
     return result;
   }
 
@@ -189,7 +202,10 @@ export class SqliteIntakeStore implements IntakeStore {
       const now = Date.now();
       for (const r of writes.records) {
         const seq = Number(this.statements.insertOutbox.run(r.eventId, r.administration, r.memberKey, r.change, r.routingKey, r.occurredAt, r.body, now).lastInsertRowid);
-        this.written.push({ ...r, seq });
+        this.lastSeq = seq;
+        // Handed over only as an unbroken run from the transaction's first record: the relay goes on from the store after it.
+        this.writtenBytes += r.body.length;
+        if (this.writtenBytes <= this.maxHandedOverBytes) this.written.push({ ...r, seq });
       }
     },
     accept: async (acceptance: Acceptance) => {

@@ -30,6 +30,32 @@ function storeAt(dir: string) {
 }
 
 describe('SQLite intake store', () => {
+  it('hands the relay the first records of a commit up to its byte budget, and leaves the rest to the outbox', async () => {
+    const database = SqliteDatabase.open(dataDir());
+    const outbox = new SqliteOutboxStore(database);
+    const handed: number[][] = [];
+    const store = new SqliteIntakeStore(database, outbox.watermark, (records) => handed.push(records.map((r) => r.seq)), 2500);
+    const record = (n: number) => ({
+      eventId: `e${n}`,
+      administration: 'EU',
+      memberKey: `EU:M${n}`,
+      change: 'added' as const,
+      routingKey: 'member.added.EU',
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      body: 'x'.repeat(1000),
+    });
+    // Two records of 1,000 bytes fit in 2,500; the relay reads the other eight from the store.
+    await store.intake('EU', (tx) => tx.write({ upserts: [], removals: [], history: [], records: Array.from({ length: 10 }, (_, n) => record(n)) }));
+    expect(handed).toEqual([[1, 2]]);
+    // Every record of the commit is durable and waiting in the outbox, whatever was handed over.
+    expect(outbox.watermark.durableSeq).toBe(10);
+    expect((await outbox.pending(0, 100)).map((r) => r.eventId)).toEqual(Array.from({ length: 10 }, (_, n) => `e${n}`));
+    // The next commit starts its budget afresh.
+    await store.intake('EU', (tx) => tx.write({ upserts: [], removals: [], history: [], records: [record(10)] }));
+    expect(handed).toEqual([[1, 2], [11]]);
+    await database.close();
+  });
+
   it('migration 4 adds a nullable payload digest: messages stored before it read back with none', async () => {
     const dir = dataDir();
     const old = new Database(path.join(dir, 'gateway.db'));
