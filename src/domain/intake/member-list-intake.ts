@@ -90,9 +90,12 @@ interface Repeat {
   outcome: NonNullable<ReturnType<typeof repeatOutcome>>;
 }
 
+/** Who signed a submission (its verification without the payload it returns). */
+type Sender = Omit<VerifiedSubmission, 'payload'>;
+
 /** A verified submission as the transaction judges it: who signed it, what its receipt states, what its records cite. */
 interface Submission {
-  verified: VerifiedSubmission;
+  verified: Sender;
   digests: ReceiptDigests;
   source: RecordSource;
 }
@@ -118,9 +121,9 @@ export class MemberListIntake {
   async submit(body: Buffer, serialization: JwsSerialization, context: SubmissionContext = {}): Promise<IntakeResult> {
     const started = performance.now();
     const receivedAt = this.deps.clock.now();
-    const verified = await this.deps.verifier.verify(body, serialization);
+    const { verified, payload } = await this.verify(body, serialization);
     // `body` is what was received, after any Content-Encoding was removed.
-    const digests: ReceiptDigests = { digest: sha256Base64url(body), payloadDigest: sha256Base64url(verified.payload) };
+    const digests: ReceiptDigests = { digest: sha256Base64url(body), payloadDigest: sha256Base64url(payload.bytes!) };
     let messageId: string | undefined;
     // The validated envelope, once there is one: what the submission's record says about the message.
     let known: MemberList | undefined;
@@ -141,9 +144,11 @@ export class MemberListIntake {
     try {
       await this.deps.admit?.(verified.administration);
       await this.deps.ensureCurrent?.();
-      const checked = checkPayload(verified.payload);
+      // The payload's bytes are read once, into its text; the text goes once the members are prepared.
+      let checked: CheckedPayload | undefined = checkPayload(payload.bytes!);
+      payload.bytes = undefined;
       const repeat = await this.repeatOf(checked, verified, receivedAt);
-      const list = repeat?.list ?? this.validate(checked, verified);
+      let list = repeat?.list ?? this.validate(checked, verified);
       known = list;
       messageId = list.messageId;
       const arrangement = this.deps.arrangements.find(list.administration);
@@ -162,12 +167,19 @@ export class MemberListIntake {
         }
       }
       if (!result) {
-        const full = repeat ? this.validate(checked, verified) : list;
-        known = full;
-        const prepared = prepareMembers(full, arrangement, receivedAt);
-        this.checkIssuedAt(full.issuedAt, receivedAt);
-        const mark = full.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement, full.messageId, source.receivedAt) : null;
-        result = await this.deps.store.intake(full.administration, (tx) => this.apply(tx, full, submission, () => this.planned(tx, full, prepared, source, arrangement, mark)));
+        if (repeat) list = this.validate(checked, verified);
+        known = list;
+        const prepared = prepareMembers(list, arrangement, receivedAt);
+        this.checkIssuedAt(list.issuedAt, receivedAt);
+        const mark = list.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement, list.messageId, source.receivedAt) : null;
+        // What was parsed is prepared now: from here on only the envelope is needed, and the parsed
+        // members and the payload's text can be collected while the changes are stored (a 250,000-member
+        // list's are some 200 MB).
+        const envelope: MemberList = { ...list, members: [] };
+        list = envelope;
+        known = envelope;
+        checked = undefined;
+        result = await this.deps.store.intake(envelope.administration, (tx) => this.apply(tx, envelope, submission, () => this.planned(tx, envelope, prepared, source, arrangement, mark)));
       }
       if (result.status === 202 && result.summary.records > 0) this.deps.onRecordsQueued?.();
       const { receipt } = result;
@@ -190,6 +202,15 @@ export class MemberListIntake {
     }
   }
 
+  /**
+   * Rule 2. The payload's bytes come back in a holder of their own, apart from who signed them, so that
+   * the caller can let them go once they are read (a 250,000-member list's are 85 MB).
+   */
+  private async verify(body: Buffer, serialization: JwsSerialization): Promise<{ verified: Sender; payload: { bytes: Uint8Array | undefined } }> {
+    const { payload, ...verified } = await this.deps.verifier.verify(body, serialization);
+    return { verified, payload: { bytes: payload } };
+  }
+
   /** Hands a decided submission to the recorder; nothing it does (or fails to do) changes the answer. */
   private async record(record: SubmissionRecord): Promise<void> {
     try {
@@ -199,7 +220,7 @@ export class MemberListIntake {
     }
   }
 
-  private validate(checked: CheckedPayload, verified: VerifiedSubmission): MemberList {
+  private validate(checked: CheckedPayload, verified: Sender): MemberList {
     const payload = parsePayload(checked);
     const errors = this.deps.validatePayload(payload);
     const list = payload as MemberList;
@@ -222,7 +243,7 @@ export class MemberListIntake {
    * snapshot, and its envelope is a valid snapshot of the same administration. Anything else (including
    * an envelope with errors, which the full path reports exactly) is not a repeat.
    */
-  private async repeatOf(checked: CheckedPayload, verified: VerifiedSubmission, receivedAt: Date): Promise<Repeat | undefined> {
+  private async repeatOf(checked: CheckedPayload, verified: Sender, receivedAt: Date): Promise<Repeat | undefined> {
     const members = checked.members;
     const arrangement = this.deps.arrangements.find(verified.administration);
     if (!members || !arrangement) return undefined;
@@ -320,7 +341,7 @@ export class MemberListIntake {
    * revocation or suspension in between (also through another gateway instance) is in the store now:
    * from the moment it took effect, nothing more is accepted.
    */
-  private async checkStillInForce(tx: IntakeTransaction, verified: VerifiedSubmission): Promise<void> {
+  private async checkStillInForce(tx: IntakeTransaction, verified: Sender): Promise<void> {
     const now = this.deps.clock.now();
     const { administration } = verified;
     for (const kid of new Set(verified.kids)) {
@@ -366,7 +387,7 @@ export class MemberListIntake {
       removedVersions: (memberIds) => tx.removedVersions(administration, memberIds),
     });
 
-    const counts: ReceiptCounts = { members: list.members.length, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: plan.unchanged, notRecognized: prepared.notRecognized };
+    const counts: ReceiptCounts = { members: prepared.entries.length, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: plan.unchanged, notRecognized: prepared.notRecognized };
     for (const change of plan.changes) {
       if (change.change === 'added') counts.added++;
       else if (change.change === 'updated') counts.updated++;
@@ -394,7 +415,7 @@ export class MemberListIntake {
     return { counts, warnings, records: plan.changes.length, write, snapshotMark: mark };
   }
 
-  private async signRejection(error: GatewayError, verified: VerifiedSubmission, receivedAt: Date, digests: ReceiptDigests, messageId: string | undefined): Promise<string> {
+  private async signRejection(error: GatewayError, verified: Sender, receivedAt: Date, digests: ReceiptDigests, messageId: string | undefined): Promise<string> {
     return this.deps.signer.sign({
       ...(messageId !== undefined ? { messageId } : {}),
       administration: verified.administration,
