@@ -1,6 +1,7 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError } from '../domain/gateway-error.js';
 import type { MemberListIntake } from '../domain/intake/member-list-intake.js';
+import { ReceivedBody } from '../domain/intake/received-body.js';
 import type { JwsSerialization } from '../domain/signature/jws-envelope.js';
 import type { AccessLogFields } from './access-log.js';
 import type { BodyMemoryBudget } from './body-memory-budget.js';
@@ -45,24 +46,15 @@ export function memberListRouter(intake: MemberListIntake, limits: SubmissionLim
   };
 
   router.post('/v1/member-lists', checkTransport, async (req, res) => {
-    const reservation = limits.budget.open();
-    res.once('close', () => reservation.release());
-    let read;
-    try {
-      read = await readRequestBody(req, res.locals.encoding as string, limits.body, reservation);
-    } catch (error) {
-      // The rest of the body is not read: close the connection once the problem is sent.
-      res.set('Connection', 'close');
-      throw error;
-    }
-    const release = limits.slots.tryAcquire(read.body.length);
+    const received = await receive(req, res, limits);
+    const release = limits.slots.tryAcquire(received.size);
     if (!release) {
       throw new GatewayError('server-busy', `The gateway is processing as many large member lists as it may (${limits.slots.slots}); retry later.`, {
         extensions: { retryAfter: limits.slots.retryAfterSeconds },
       });
     }
     try {
-      const result = await intake.submit(read.body, res.locals.serialization as JwsSerialization, { requestId: res.locals.requestId as string });
+      const result = await intake.submit(received.body, res.locals.serialization as JwsSerialization, { requestId: res.locals.requestId as string });
       const fields: AccessLogFields = { administration: result.summary.administration, messageId: result.summary.messageId, outcome: result.status === 202 ? 'accepted' : 'replayed' };
       res.locals.logFields = fields;
       res.status(result.status).json(result.receipt);
@@ -74,4 +66,22 @@ export function memberListRouter(intake: MemberListIntake, limits: SubmissionLim
     throw new GatewayError('method-not-allowed', `${req.method} is not supported here; submit with POST.`);
   });
   return router;
+}
+
+/**
+ * Reads the body within its limits and memory budget (reserved until the response is finished). The
+ * bytes go to the intake in a ReceivedBody, with no other reference here: the intake lets them go
+ * once it has verified them.
+ */
+async function receive(req: Request, res: Response, limits: SubmissionLimits): Promise<{ body: ReceivedBody; size: number }> {
+  const reservation = limits.budget.open();
+  res.once('close', () => reservation.release());
+  try {
+    const read = await readRequestBody(req, res.locals.encoding as string, limits.body, reservation);
+    return { body: new ReceivedBody(read.body), size: read.body.length };
+  } catch (error) {
+    // The rest of the body is not read: close the connection once the problem is sent.
+    res.set('Connection', 'close');
+    throw error;
+  }
 }

@@ -15,6 +15,7 @@ import type { AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransact
 import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
 import { checkPayload, parseEnvelope, parsePayload, type CheckedPayload } from './payload-decoding.js';
 import { sha256Base64url, type Receipt, type ReceiptCounts, type ReceiptDigests, type ReceiptSigner } from './receipt.js';
+import { ReceivedBody } from './received-body.js';
 import { recordedProblem, type SubmissionRecord, type SubmissionRecorder } from './submission-record.js';
 import { membersDigest, repeatOutcome, rulesDigest, type MarkedSnapshot, type SnapshotMark } from './snapshot-repeat.js';
 
@@ -118,12 +119,11 @@ class RepeatOutdated extends Error {}
 export class MemberListIntake {
   constructor(private readonly deps: IntakeDependencies) {}
 
-  async submit(body: Buffer, serialization: JwsSerialization, context: SubmissionContext = {}): Promise<IntakeResult> {
+  /** `body` is what was received, after any Content-Encoding was removed; a ReceivedBody is let go once verified. */
+  async submit(body: Buffer | ReceivedBody, serialization: JwsSerialization, context: SubmissionContext = {}): Promise<IntakeResult> {
     const started = performance.now();
     const receivedAt = this.deps.clock.now();
-    const { verified, payload } = await this.verify(body, serialization);
-    // `body` is what was received, after any Content-Encoding was removed.
-    const digests: ReceiptDigests = { digest: sha256Base64url(body), payloadDigest: sha256Base64url(payload.bytes!) };
+    const { verified, payload, digests, size } = await this.verify(body instanceof ReceivedBody ? body : new ReceivedBody(body), serialization);
     let messageId: string | undefined;
     // The validated envelope, once there is one: what the submission's record says about the message.
     let known: MemberList | undefined;
@@ -136,7 +136,7 @@ export class MemberListIntake {
       issuedAt: known?.issuedAt ?? null,
       receivedAt,
       ...digests,
-      size: body.length,
+      size,
       durationMs: performance.now() - started,
       requestId: context.requestId ?? null,
       ...fields,
@@ -203,12 +203,17 @@ export class MemberListIntake {
   }
 
   /**
-   * Rule 2. The payload's bytes come back in a holder of their own, apart from who signed them, so that
-   * the caller can let them go once they are read (a 250,000-member list's are 85 MB).
+   * Rule 2, and what the receipt says of the bytes. The body is read here only, so it can be collected
+   * once this returns; the payload's bytes come back in a holder of their own, apart from who signed
+   * them, so that the caller can let them go once they are read (a 250,000-member list's are 85 MB).
    */
-  private async verify(body: Buffer, serialization: JwsSerialization): Promise<{ verified: Sender; payload: { bytes: Uint8Array | undefined } }> {
+  private async verify(
+    received: ReceivedBody,
+    serialization: JwsSerialization,
+  ): Promise<{ verified: Sender; payload: { bytes: Uint8Array | undefined }; digests: ReceiptDigests; size: number }> {
+    const body = received.take();
     const { payload, ...verified } = await this.deps.verifier.verify(body, serialization);
-    return { verified, payload: { bytes: payload } };
+    return { verified, payload: { bytes: payload }, digests: { digest: sha256Base64url(body), payloadDigest: sha256Base64url(payload) }, size: body.length };
   }
 
   /** Hands a decided submission to the recorder; nothing it does (or fails to do) changes the answer. */

@@ -7,6 +7,7 @@ import { systemClock } from '../../../src/domain/clock.js';
 import { GatewayError } from '../../../src/domain/gateway-error.js';
 import type { IntakeStore, IntakeTransaction } from '../../../src/domain/intake/intake-store.js';
 import { MemberListIntake, type IntakeResult } from '../../../src/domain/intake/member-list-intake.js';
+import { ReceivedBody } from '../../../src/domain/intake/received-body.js';
 import type { JwsSerialization } from '../../../src/domain/signature/jws-envelope.js';
 import { MemberListVerifier } from '../../../src/domain/signature/member-list-verifier.js';
 import { SqliteDatabase } from '../../../src/store/sqlite/sqlite-database.js';
@@ -94,6 +95,7 @@ async function rig() {
     claims,
     recordsQueued: () => recordsQueued,
     submit: (body: string, serialization: JwsSerialization = 'compact'): Promise<IntakeResult> => intake.submit(Buffer.from(body), serialization),
+    intake,
     refused: async (body: string, serialization: JwsSerialization = 'compact'): Promise<GatewayError> => {
       const error: unknown = await intake.submit(Buffer.from(body), serialization).then(
         () => undefined,
@@ -109,6 +111,18 @@ async function rig() {
       db.prepare("INSERT INTO arrangement_status (administration, status, reason, changed_at, changed_by) VALUES ('EU', ?, 'review', ?, '{}') ON CONFLICT (administration) DO UPDATE SET status = excluded.status").run(status, Date.now()),
   };
 }
+
+describe('the body handed to the intake', () => {
+  it('is taken over: read once for the signature, digests and size, then let go, accepted or refused', async () => {
+    const r = await rig();
+    const accepted = new ReceivedBody(Buffer.from(await signCompact(memberList([euMember()]), r.key)));
+    expect((await r.intake.submit(accepted, 'compact')).status).toBe(202);
+    expect(() => accepted.take()).toThrow();
+    const refused = new ReceivedBody(Buffer.from(await signCompact({ ...memberList([euMember()]), kind: 'everything' }, r.key)));
+    await expect(r.intake.submit(refused, 'compact')).rejects.toMatchObject({ code: 'schema-violation' });
+    expect(() => refused.take()).toThrow();
+  });
+});
 
 describe('rule 7: a replay is the same messageId with the same signed payload', () => {
   it('answers a re-signed retry and the other serialization with the original receipt, storing nothing', async () => {
