@@ -31,8 +31,17 @@ export class GatewayProcess {
 
   /** Peak resident set size so far, in MB (VmHWM). */
   peakRssMb(): number {
+    return this.statusMb('VmHWM');
+  }
+
+  /** Resident set size now, in MB (VmRSS). */
+  rssMb(): number {
+    return this.statusMb('VmRSS');
+  }
+
+  private statusMb(field: 'VmHWM' | 'VmRSS'): number {
     const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
     return Math.round(kb / 1024);
   }
 

@@ -160,7 +160,9 @@ async function main(): Promise<Record<string, unknown>> {
     // 2. Snapshot intake (signed before the clock starts: signing is the partner's work).
     const members = Array.from({ length: MEMBERS }, (_, i) => benchMember(i));
     const snapshot = await signers.EU!.sign(listOf('EU', 'snapshot', members, `bench-snapshot-${id}`, 1));
-    progress(`snapshot of ${MEMBERS} members signed; posting`);
+    // The gateway as it idles, started and connected, before its first list: what the list adds is measured from here.
+    const idleRss = gateway.rssMb();
+    progress(`snapshot of ${MEMBERS} members signed; gateway idles at ${idleRss} MB; posting`);
     const started = performance.now();
     const first = await post(gateway.url, snapshot);
     if (first.status !== 202) throw new Error(`snapshot refused: ${first.status} ${JSON.stringify(first.json).slice(0, 300)}`);
@@ -224,6 +226,8 @@ async function main(): Promise<Record<string, unknown>> {
         ratioToRaw: Number((intakeRate / raw.recordsPerSecond).toFixed(2)),
         secondsToReceipt: Number((first.ms / 1000).toFixed(2)),
         gatewayPeakRssMb: snapshotRss,
+        gatewayIdleRssMb: idleRss,
+        peakAboveIdleMb: snapshotRss - idleRss,
       },
       unchangedResend: {
         secondsToReceipt: Number((second.ms / 1000).toFixed(2)),
