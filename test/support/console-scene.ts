@@ -1,5 +1,6 @@
 import { memberOf, type ScenarioAdministration } from './administration-members.js';
 import { createAdminKey, type AdminSigningKey } from './admin-tokens.js';
+import { waitUntil } from './delivery-audit.js';
 import { signCompact } from './jws.js';
 import { memberList, type Member, type MemberList } from './member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from './partner-keys.js';
@@ -56,11 +57,7 @@ export async function startConsoleScene(setup: ConsoleSceneSetup): Promise<Conso
     options: { clock },
   });
   // The gateway connects to the broker in the background; the overview should show it connected.
-  const deadline = Date.now() + 20_000;
-  while (!test.gateway.publisher.connected) {
-    if (Date.now() > deadline) throw new Error('the console scene gateway did not connect to the broker');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil('the console scene gateway is connected to the broker', () => test.gateway.publisher.connected, 20_000);
   const sign = (administration: ScenarioAdministration, members?: Member[], overrides: Partial<MemberList> = {}): Promise<string> => {
     const list = memberList(members ?? [memberOf(administration, 1), memberOf(administration, 2)], { administration, issuedAt: clock.now().toISOString(), ...overrides });
     return signCompact(list, partners.get(administration)!);
