@@ -6,11 +6,6 @@ export function formatInstant(iso: string | null | undefined): string {
   return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function formatDay(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  return new Date(iso).toISOString().slice(0, 10);
-}
-
 /** An age or a remaining time, in the two largest units: "3 d 4 h", "2 h 10 min", "45 s". */
 export function formatSeconds(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '—';

@@ -7,7 +7,6 @@ import { ADMIN_TOKEN_ALGORITHMS, type AdminKey, type AdminRole } from './admin-k
 import type { AdminTokenLedger } from './admin-store.js';
 import { ADMIN_AUDIENCE } from './admin-token-format.js';
 
-export { ADMIN_AUDIENCE } from './admin-token-format.js';
 
 /** ICD 3: an admin token lives at most five minutes, from `iat` to `exp`. */
 export const MAX_ADMIN_TOKEN_LIFETIME_SECONDS = 300;

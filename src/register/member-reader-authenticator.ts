@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { Logger } from 'winston';
 import {
-  ADMIN_AUDIENCE,
   ADMIN_CLOCK_TOLERANCE_SECONDS,
   adminVerificationKey,
   classify,
@@ -11,6 +10,7 @@ import {
   type AdminAuthFailure,
   type VerificationKey,
 } from '../admin/admin-authenticator.js';
+import { ADMIN_AUDIENCE } from '../admin/admin-token-format.js';
 import { ADMIN_TOKEN_ALGORITHMS, type AdminKey, type AdminRole } from '../admin/admin-key.js';
 import type { AdminTokenLedger } from '../admin/admin-store.js';
 import type { Clock } from '../domain/clock.js';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_AUDIENCE } from '../../src/admin/admin-authenticator.js';
+import { ADMIN_AUDIENCE } from '../../src/admin/admin-token-format.js';
 import { ConfigError, loadConfig } from '../../src/config/app-config.js';
 import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logging/logger.js';

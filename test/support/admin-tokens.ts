@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type supertest from 'supertest';
-import { ADMIN_AUDIENCE } from '../../src/admin/admin-authenticator.js';
+import { ADMIN_AUDIENCE } from '../../src/admin/admin-token-format.js';
 import type { AdminRole } from '../../src/admin/admin-key.js';
 
 /** An administrator's key pair as the administrator holds it. */

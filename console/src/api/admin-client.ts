@@ -1,3 +1,4 @@
+import { problemCode } from '../format.js';
 import type { AdminSession } from '../session/admin-session.js';
 
 /** One entry of a problem's errors[] (RFC 9457 extension the gateway uses). */
@@ -20,7 +21,7 @@ export class ApiProblem extends Error {
 
   /** The problem code, e.g. "forbidden" for urn:mra-gateway:problem:forbidden. */
   get code(): string {
-    return this.type.replace(/^urn:mra-gateway:problem:/, '');
+    return problemCode(this.type);
   }
 }
 

@@ -126,7 +126,7 @@ function validity(key: PartnerKeyView): Window {
 }
 
 /** The times between `from` and `to` in which none of the keys verifies (unsafe keys never do). */
-export function uncovered(keys: readonly PartnerKeyView[], from: number, to: number): Window[] {
+function uncovered(keys: readonly PartnerKeyView[], from: number, to: number): Window[] {
   const windows = keys
     .filter((k) => k.state !== 'unsafe')
     .map(validity)

@@ -7,13 +7,11 @@ import { SEARCH_COLUMNS, searchRowOf } from '../member-search-row.js';
 import type { StoredMember } from '../../domain/member/change-plan.js';
 import type { NormalizedMember } from '../../domain/member/normalized-member.js';
 import type { PendingRecord } from '../../outbox/outbox-ports.js';
+import { defaultRelayOptions } from '../../outbox/outbox-relay.js';
 import type { OutboxWatermark } from './outbox-watermark.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { toPartnerKey, type KeyRow } from './sqlite-partner-key-store.js';
 
-
-/** Record bodies a commit hands to the relay at most (as much as the relay keeps offered, by default). */
-const MAX_HANDED_OVER_BYTES = 64 * 1024 * 1024;
 
 /** The intake's transaction on SQLite: prepared statements, run inside SqliteDatabase.transaction. */
 export class SqliteIntakeStore implements IntakeStore {
@@ -60,7 +58,8 @@ export class SqliteIntakeStore implements IntakeStore {
     private readonly database: SqliteDatabase,
     private readonly watermark: OutboxWatermark,
     private readonly onRecordsDurable: (records: PendingRecord[]) => void = () => undefined,
-    private readonly maxHandedOverBytes = MAX_HANDED_OVER_BYTES,
+    // As much as the relay keeps offered: more would be dropped there anyway.
+    private readonly maxHandedOverBytes = defaultRelayOptions.maxOfferedBytes,
   ) {
     const db = database.db;
     this.statements = {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_AUDIENCE } from '../../../src/admin/admin-authenticator.js';
+import { ADMIN_AUDIENCE } from '../../../src/admin/admin-token-format.js';
 import { ADMIN_ROLES, type AdminKey, type AdminRole } from '../../../src/admin/admin-key.js';
 import { loadAdminKeys } from '../../../src/config/admin-key-file.js';
 import { GatewayError } from '../../../src/domain/gateway-error.js';
