@@ -35,7 +35,7 @@ import { sealReceiptKeysAtRest } from './receipts/receipt-keys-at-rest.js';
 import type { OutboxStore } from './outbox/outbox-ports.js';
 import type { GatewayStore, PartnerKeyStore } from './store/gateway-store.js';
 import { openStore } from './store/open-store.js';
-import { schemaErrors, validators } from './validation/json-schemas.js';
+import { memberListSchema } from './validation/json-schemas.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -120,7 +120,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions = 
     const intake = new MemberListIntake({
       verifier: new MemberListVerifier(partnerKeys, clock, config.jwsAlgorithms),
       ...(perAdministrationPerMinute > 0 ? { admit: rateLimitedAdmission(store.administrationLimiter(perAdministrationPerMinute, clock)) } : {}),
-      validatePayload: (payload) => schemaErrors(validators.memberList, payload),
+      schema: memberListSchema,
       arrangements,
       store: store.intakeStore((records) => relay.offer(records)),
       signer: receiptKeys,

@@ -1,6 +1,6 @@
 import type { ArrangementStatus } from '../domain/arrangement.js';
 import { GatewayError, type ProblemItem } from '../domain/gateway-error.js';
-import { MAX_LISTED_ERRORS } from '../domain/intake/member-preparation.js';
+import { MAX_LISTED_ERRORS } from '../domain/intake/listed-problems.js';
 import type { SubmissionOutcomeKind } from '../domain/intake/submission-record.js';
 import { problemTypes, type ProblemCode } from '../domain/problem-types.js';
 import { parseInstant } from '../domain/rfc3339.js';

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProblemItem } from '../domain/gateway-error.js';
+import type { MemberListSchema } from '../domain/intake/member-list-schema.js';
 import { describeRefusedCharacter, refusedCharacter } from '../domain/text-characters.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
@@ -47,6 +48,20 @@ export const validators = {
   memberRecord: compiled('member-record.v1.json'),
   mraRegistry: compiled('mra-registry.v1.json'),
 };
+
+/**
+ * The member-list schema applied a member at a time (see MemberListSchema): the list's own validator
+ * for the list, and the schema's own subschemas, by reference, for one entry of a snapshot or a delta.
+ */
+export const memberListSchema: MemberListSchema = (() => {
+  const list = `${SCHEMA_BASE}member-list.v1.json`;
+  const member = ajv.compile({ $ref: `${list}#/else/properties/members/items` });
+  const memberOrRemoval = ajv.compile({ $ref: `${list}#/then/properties/members/items` });
+  return {
+    list: (value) => schemaErrors(validators.memberList, value),
+    entry: (kind, value) => schemaErrors(kind === 'member' ? member : memberOrRemoval, value),
+  };
+})();
 
 /** Runs a validator and returns its errors as JSON Pointer + message, schema noise removed. */
 export function schemaErrors(validate: ValidateFunction, value: unknown): ProblemItem[] {

@@ -1,19 +1,22 @@
 import type { ArrangementRegistry } from '../arrangement.js';
 import type { Clock } from '../clock.js';
 import { parseInstant } from '../rfc3339.js';
-import { GatewayError, type ProblemItem } from '../gateway-error.js';
+import { GatewayError } from '../gateway-error.js';
 import type { MemberList } from '../generated/member-list.js';
-import { planChanges, type ChangePlan, type VersionedMember } from '../member/change-plan.js';
-import { recordSerializer, routingKeyFor, type RecordSource } from '../member/member-record.js';
+import type { RecordSource } from '../member/member-record.js';
 import { isUsableAt, partnerKeyState } from '../partner-key.js';
 import { problemTypeUri } from '../problem-types.js';
 import type { JwsSerialization } from '../signature/jws-envelope.js';
 import type { MemberListVerifier, VerifiedSubmission } from '../signature/member-list-verifier.js';
 import type { AdministrationAdmission } from './administration-admission.js';
 import type { Warning } from '../member/member-cross-checks.js';
-import type { AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction, MemberRemoval, MemberVersionEntry, MemberWrites, OutboxRecord } from './intake-store.js';
-import { capWarnings, MAX_LISTED_ERRORS, prepareMembers, type PreparedMembers } from './member-preparation.js';
-import { checkPayload, parseEnvelope, parsePayload, type CheckedPayload } from './payload-decoding.js';
+import { ChangeBatches } from './change-batches.js';
+import type { AcceptedMessage, AdministrationCursor, IntakeStore, IntakeTransaction } from './intake-store.js';
+import { ListedProblems, receiptWarnings } from './listed-problems.js';
+import { entryKindOf, type MemberListSchema } from './member-list-schema.js';
+import { passMembers } from './member-pass.js';
+import { MemberPreparation } from './member-preparation.js';
+import { checkPayload, decodeList, isArraySpan, parseEnvelope, type CheckedPayload } from './payload-decoding.js';
 import { sha256Base64url, type Receipt, type ReceiptCounts, type ReceiptDigests, type ReceiptSigner } from './receipt.js';
 import { ReceivedBody } from './received-body.js';
 import { recordedProblem, type SubmissionRecord, type SubmissionRecorder } from './submission-record.js';
@@ -29,7 +32,7 @@ export interface IntakeLimits {
 
 export interface IntakeDependencies {
   verifier: Pick<MemberListVerifier, 'verify'>;
-  validatePayload: (payload: unknown) => ProblemItem[];
+  schema: MemberListSchema;
   arrangements: ArrangementRegistry;
   store: IntakeStore;
   signer: ReceiptSigner;
@@ -68,19 +71,21 @@ export interface IntakeResult {
   summary: { administration: string; messageId: string; kind: string; records: number };
 }
 
-/** What a message changes, worked out inside the transaction once replay and order are settled. */
+/** What a message changed, stored inside the transaction by the time it is known (see apply). */
 interface MessageChanges {
   counts: ReceiptCounts;
   warnings: Warning[];
-  /** How many records `write` puts in the outbox. */
+  /** How many records were put in the outbox. */
   records: number;
-  /**
-   * Stores the changes, a batch at a time: each batch's records are serialized as it is written, so
-   * that a long snapshot's records and history never all sit in memory at once.
-   */
-  write: (tx: IntakeTransaction) => Promise<void>;
   snapshotMark?: SnapshotMark | null;
 }
+
+/** What a message the ledger refuses (or a replay) changes: nothing. */
+const NOTHING_APPLIED: MessageChanges = {
+  counts: { members: 0, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: 0, notRecognized: 0 },
+  warnings: [],
+  records: 0,
+};
 
 type Arrangement = NonNullable<ReturnType<ArrangementRegistry['find']>>;
 
@@ -93,6 +98,13 @@ interface Repeat {
 
 /** Who signed a submission (its verification without the payload it returns). */
 type Sender = Omit<VerifiedSubmission, 'payload'>;
+
+/** A verified submission as received: who signed it, what its receipt states of its bytes, when it came. */
+interface Received {
+  verified: Sender;
+  digests: ReceiptDigests;
+  receivedAt: Date;
+}
 
 /** A verified submission as the transaction judges it: who signed it, what its receipt states, what its records cite. */
 interface Submission {
@@ -124,8 +136,7 @@ export class MemberListIntake {
     const started = performance.now();
     const receivedAt = this.deps.clock.now();
     const { verified, payload, digests, size } = await this.verify(body instanceof ReceivedBody ? body : new ReceivedBody(body), serialization);
-    let messageId: string | undefined;
-    // The validated envelope, once there is one: what the submission's record says about the message.
+    // The list's envelope, once it has passed rules 3 and 4: what the submission's record says about the message.
     let known: MemberList | undefined;
     const recordOf = (fields: Pick<SubmissionRecord, 'outcome' | 'status' | 'problem' | 'counts' | 'warnings' | 'receipt'>): SubmissionRecord => ({
       administration: verified.administration,
@@ -144,43 +155,17 @@ export class MemberListIntake {
     try {
       await this.deps.admit?.(verified.administration);
       await this.deps.ensureCurrent?.();
-      // The payload's bytes are read once, into its text; the text goes once the members are prepared.
-      let checked: CheckedPayload | undefined = checkPayload(payload.bytes!);
+      // The payload's bytes are read once, into its text, which its members are then parsed from one by one.
+      const checked = checkPayload(payload.bytes!);
       payload.bytes = undefined;
+      const submission = { verified, digests, receivedAt };
       const repeat = await this.repeatOf(checked, verified, receivedAt);
-      let list = repeat?.list ?? this.validate(checked, verified);
-      known = list;
-      messageId = list.messageId;
-      const arrangement = this.deps.arrangements.find(list.administration);
-      if (!arrangement || !this.deps.arrangements.isActive(list.administration, receivedAt)) {
-        throw new GatewayError('mra-not-active', `There is no active MRA with administration ${list.administration}.`);
-      }
-      const source: RecordSource = { messageId: list.messageId, receivedAt: receivedAt.toISOString(), kid: verified.kid, digest: digests.digest, sequence: list.sequence ?? null };
-      const submission: Submission = { verified, digests, source };
       let result: IntakeResult | undefined;
       if (repeat) {
-        this.checkIssuedAt(list.issuedAt, receivedAt);
-        try {
-          result = await this.deps.store.intake(list.administration, (tx) => this.apply(tx, list, submission, () => this.repeatChanges(tx, repeat)));
-        } catch (error) {
-          if (!(error instanceof RepeatOutdated)) throw error;
-        }
+        known = repeat.list;
+        result = await this.repeated(repeat, submission);
       }
-      if (!result) {
-        if (repeat) list = this.validate(checked, verified);
-        known = list;
-        const prepared = prepareMembers(list, arrangement, receivedAt);
-        this.checkIssuedAt(list.issuedAt, receivedAt);
-        const mark = list.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement, list.messageId, source.receivedAt) : null;
-        // What was parsed is prepared now: from here on only the envelope is needed, and the parsed
-        // members and the payload's text can be collected while the changes are stored (a 250,000-member
-        // list's are some 200 MB).
-        const envelope: MemberList = { ...list, members: [] };
-        list = envelope;
-        known = envelope;
-        checked = undefined;
-        result = await this.deps.store.intake(envelope.administration, (tx) => this.apply(tx, envelope, submission, () => this.planned(tx, envelope, prepared, source, arrangement, mark)));
-      }
+      result ??= await this.applied(checked, submission, (list) => (known = list));
       if (result.status === 202 && result.summary.records > 0) this.deps.onRecordsQueued?.();
       const { receipt } = result;
       await this.record(recordOf({ outcome: result.status === 202 ? 'accepted' : 'replayed', status: result.status, problem: null, counts: receipt.counts, warnings: receipt.warnings.length, receipt: receipt.receipt }));
@@ -191,7 +176,7 @@ export class MemberListIntake {
       // when the gateway could not decide (its store unavailable): that is no answer about the message.
       // A rejection is recorded (not one by the rate limit: a flood must not fill the store).
       if (error instanceof GatewayError && error.status < 500) {
-        const receipt = error.status !== 401 ? await this.signRejection(error, verified, receivedAt, digests, messageId) : null;
+        const receipt = error.status !== 401 ? await this.signRejection(error, verified, receivedAt, digests, known?.messageId) : null;
         if (error.code !== 'rate-limited') {
           const problem = recordedProblem(error.code, error.status, error.message, error.errors);
           await this.record(recordOf({ outcome: 'rejected', status: error.status, problem, counts: null, warnings: 0, receipt }));
@@ -200,6 +185,91 @@ export class MemberListIntake {
       }
       throw error;
     }
+  }
+
+  /**
+   * A snapshot that repeats the current one: its envelope goes through every rule, its members are all
+   * unchanged. Undefined when the mark moved on meanwhile (the full path decides then).
+   */
+  private async repeated(repeat: Repeat, received: Received): Promise<IntakeResult | undefined> {
+    const { list } = repeat;
+    if (!this.deps.arrangements.find(list.administration) || !this.deps.arrangements.isActive(list.administration, received.receivedAt)) throw notActive(list.administration);
+    const issuedAt = issuedAtProblem(list.issuedAt, received.receivedAt, this.deps.limits);
+    if (issuedAt) throw issuedAt;
+    const submission = this.submissionOf(list, received);
+    try {
+      return await this.deps.store.intake(list.administration, (tx) => this.apply(tx, list, submission, (applying) => this.repeatChanges(tx, repeat, applying)));
+    } catch (error) {
+      if (error instanceof RepeatOutdated) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The full path. The list without its members is held to the schema, and rules 4 to 6 are decided on
+   * it; then one pass over the members, one at a time, applies the schema and the member rules and, in
+   * the transaction, plans and stores the changes a batch at a time (member-pass). Refusals keep the
+   * contract's order: the members' schema errors (3) come before a wrong administration (4) or an
+   * inactive MRA (5), their member errors (5a) before the message's age (6), and all of them before what
+   * the ledger says (7, 8). A message that is refused anyway is checked outside any transaction.
+   */
+  private async applied(checked: CheckedPayload, received: Received, onKnown: (list: MemberList) => void): Promise<IntakeResult> {
+    const { verified, receivedAt } = received;
+    const { envelope, entries } = decodeList(checked);
+    const kind = entryKindOf(envelope);
+    const schemaErrors = (): ListedProblems => {
+      const errors = new ListedProblems();
+      errors.addUnder('', this.deps.schema.list(envelope));
+      if (entries && entries.count > this.deps.limits.maxMembers) errors.add({ pointer: '/members', detail: `must not have more than ${this.deps.limits.maxMembers} items` });
+      return errors;
+    };
+    const list = envelope as MemberList;
+    const errors = schemaErrors();
+    const mismatch = errors.empty && list.administration !== verified.administration;
+    const arrangement = errors.empty ? this.deps.arrangements.find(list.administration) : undefined;
+    const active = arrangement !== undefined && this.deps.arrangements.isActive(list.administration, receivedAt);
+    const issuedAt = errors.empty ? issuedAtProblem(list.issuedAt, receivedAt, this.deps.limits) : undefined;
+    /** Refuses the message for the first rule it breaks, in order, once its members have been through the pass. */
+    const judge = (schema: ListedProblems, preparation: MemberPreparation | undefined): void => {
+      if (!schema.empty) {
+        throw new GatewayError('schema-violation', `The payload has ${schema.total} schema error(s).`, { errors: schema.listed });
+      }
+      if (mismatch) throw new GatewayError('administration-mismatch', `The signing key belongs to ${verified.administration}, not ${list.administration}.`);
+      onKnown(list);
+      if (!active) throw notActive(list.administration);
+      if (preparation && !preparation.errors.empty) {
+        throw new GatewayError('invalid-members', `${preparation.errors.total} member error(s); the message was not applied.`, { errors: preparation.errors.listed });
+      }
+      if (issuedAt) throw issuedAt;
+    };
+    if (!errors.empty || mismatch || !active || issuedAt) {
+      const preparation = !errors.empty || mismatch || !active ? undefined : new MemberPreparation(arrangement, receivedAt);
+      await passMembers({ entries, kind, schema: this.deps.schema, schemaErrors: errors, preparation });
+      judge(errors, preparation);
+    }
+    const submission = this.submissionOf(list, received);
+    const mark = list.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement!, list.messageId, submission.source.receivedAt) : null;
+    return this.deps.store.intake(list.administration, (tx) =>
+      this.apply(tx, list, submission, async (applying) => {
+        const schema = schemaErrors();
+        const preparation = new MemberPreparation(arrangement!, receivedAt);
+        const changes = applying ? await ChangeBatches.open(tx, list.kind, arrangement!, submission.source) : undefined;
+        await passMembers({ entries, kind, schema: this.deps.schema, schemaErrors: schema, preparation, changes });
+        judge(schema, preparation);
+        if (!changes) return NOTHING_APPLIED;
+        return {
+          counts: { members: entries?.count ?? 0, ...changes.counts, notRecognized: preparation.notRecognized },
+          warnings: receiptWarnings(preparation.warnings, changes.unknownRemovals),
+          records: changes.records,
+          snapshotMark: mark,
+        };
+      }),
+    );
+  }
+
+  private submissionOf(list: MemberList, { verified, digests, receivedAt }: Received): Submission {
+    const source: RecordSource = { messageId: list.messageId, receivedAt: receivedAt.toISOString(), kid: verified.kid, digest: digests.digest, sequence: list.sequence ?? null };
+    return { verified, digests, source };
   }
 
   /**
@@ -225,24 +295,6 @@ export class MemberListIntake {
     }
   }
 
-  private validate(checked: CheckedPayload, verified: Sender): MemberList {
-    const payload = parsePayload(checked);
-    const errors = this.deps.validatePayload(payload);
-    const list = payload as MemberList;
-    if (errors.length === 0 && list.members.length > this.deps.limits.maxMembers) {
-      errors.push({ pointer: '/members', detail: `must not have more than ${this.deps.limits.maxMembers} items` });
-    }
-    if (errors.length > 0) {
-      throw new GatewayError('schema-violation', `The payload has ${errors.length >= MAX_LISTED_ERRORS ? 'at least ' : ''}${errors.length} schema error(s).`, {
-        errors: errors.slice(0, MAX_LISTED_ERRORS),
-      });
-    }
-    if (list.administration !== verified.administration) {
-      throw new GatewayError('administration-mismatch', `The signing key belongs to ${verified.administration}, not ${list.administration}.`);
-    }
-    return list;
-  }
-
   /**
    * The repeat this payload is, if it is one: its members text is that of the administration's marked
    * snapshot, and its envelope is a valid snapshot of the same administration. Anything else (including
@@ -251,10 +303,10 @@ export class MemberListIntake {
   private async repeatOf(checked: CheckedPayload, verified: Sender, receivedAt: Date): Promise<Repeat | undefined> {
     const members = checked.members;
     const arrangement = this.deps.arrangements.find(verified.administration);
-    if (!members || !arrangement) return undefined;
+    if (!members || !isArraySpan(members) || !arrangement) return undefined;
     const marked = await this.deps.store.markedSnapshot(verified.administration, members.end - members.start);
     const outcome = repeatOutcome(marked, {
-      text: checked.text,
+      bytes: checked.bytes,
       members,
       rulesDigest: rulesDigest(arrangement, this.deps.gatewayVersion),
       receivedAt,
@@ -262,7 +314,7 @@ export class MemberListIntake {
     });
     if (!marked || !outcome) return undefined;
     const envelope = parseEnvelope({ ...checked, members });
-    if (this.deps.validatePayload(envelope).length > 0) return undefined;
+    if (this.deps.schema.list(envelope).length > 0) return undefined;
     const list = envelope as MemberList;
     if (list.kind !== 'snapshot' || list.administration !== verified.administration) return undefined;
     return { list, marked, outcome };
@@ -271,7 +323,7 @@ export class MemberListIntake {
   private markFor(checked: CheckedPayload, arrangement: Arrangement, messageId: string, receivedAt: string): SnapshotMark {
     const members = checked.members!;
     return {
-      membersDigest: membersDigest(checked.text, members),
+      membersDigest: membersDigest(checked.bytes, members),
       membersLength: members.end - members.start,
       rulesDigest: rulesDigest(arrangement, this.deps.gatewayVersion),
       messageId,
@@ -279,36 +331,35 @@ export class MemberListIntake {
     };
   }
 
-  private checkIssuedAt(issuedAt: string, receivedAt: Date): void {
-    const issued = parseInstant(issuedAt);
-    if (Number.isNaN(issued)) throw new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is not an RFC 3339 date-time.`);
-    const { maxClockSkewMs, maxMessageAgeMs } = this.deps.limits;
-    if (issued > receivedAt.getTime() + maxClockSkewMs) {
-      throw new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is more than ${maxClockSkewMs / 1000} s ahead of the gateway's clock.`);
-    }
-    if (issued < receivedAt.getTime() - maxMessageAgeMs) {
-      throw new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is older than ${maxMessageAgeMs / 3_600_000} h.`);
-    }
-  }
-
   /**
    * Everything decided in the transaction, for the full path and for a repeated snapshot alike: rules 2
-   * and 5 again as the store has them now, rules 7 and 8, then the changes, the receipt, and everything
-   * stored at once.
+   * and 5 again as the store has them now, what the ledger says (rules 7 and 8), the members' pass
+   * (which stores the changes only when the ledger lets the message apply, and refuses it first if its
+   * members break a rule), then the receipt and the message, committed with the changes.
    */
-  private async apply(tx: IntakeTransaction, list: MemberList, submission: Submission, changesOf: () => Promise<MessageChanges>): Promise<IntakeResult> {
+  private async apply(
+    tx: IntakeTransaction,
+    list: MemberList,
+    submission: Submission,
+    changesOf: (applying: boolean) => Promise<MessageChanges>,
+  ): Promise<IntakeResult> {
     const { verified, digests, source } = submission;
     const administration = list.administration;
     const summary = { administration, messageId: list.messageId, kind: list.kind, records: 0 };
     await this.checkStillInForce(tx, verified);
     const earlier = await tx.findMessage(administration, list.messageId);
+    const cursor = earlier ? undefined : await tx.cursor(administration);
+    let decided: IntakeResult | GatewayError | undefined;
     if (earlier) {
-      if (isReplay(earlier, digests)) return { status: 200, receipt: earlier.receipt, summary };
-      throw new GatewayError('message-id-conflict', `messageId ${list.messageId} was accepted at ${earlier.receivedAt} with a different signed payload.`);
+      decided = isReplay(earlier, digests)
+        ? { status: 200, receipt: earlier.receipt, summary }
+        : new GatewayError('message-id-conflict', `messageId ${list.messageId} was accepted at ${earlier.receivedAt} with a different signed payload.`);
+    } else {
+      decided = orderProblem(list, cursor!);
     }
-    const cursor = await tx.cursor(administration);
-    checkOrder(list, cursor);
-    const { counts, warnings, records, write, snapshotMark } = await changesOf();
+    const { counts, warnings, records, snapshotMark } = await changesOf(decided === undefined);
+    if (decided instanceof GatewayError) throw decided;
+    if (decided) return decided;
 
     const claims = { messageId: list.messageId, administration, receivedAt: source.receivedAt, outcome: 'accepted' as const, counts };
     const receipt: Receipt = {
@@ -328,12 +379,12 @@ export class MemberListIntake {
       kid: source.kid,
       receipt,
     };
-    await write(tx);
+    const last = cursor!;
     await tx.accept({
       message,
       cursor: {
-        lastSequence: list.sequence !== undefined ? Math.max(list.sequence, cursor.lastSequence ?? 0) : cursor.lastSequence,
-        lastSnapshotIssuedAt: list.kind === 'snapshot' ? list.issuedAt : cursor.lastSnapshotIssuedAt,
+        lastSequence: list.sequence !== undefined ? Math.max(list.sequence, last.lastSequence ?? 0) : last.lastSequence,
+        lastSnapshotIssuedAt: list.kind === 'snapshot' ? list.issuedAt : last.lastSnapshotIssuedAt,
       },
       ...(snapshotMark !== undefined ? { snapshotMark } : {}),
     });
@@ -365,59 +416,14 @@ export class MemberListIntake {
   }
 
   /** A repeated snapshot changes nothing, provided its mark is still the administration's current one. */
-  private async repeatChanges(tx: IntakeTransaction, repeat: Repeat): Promise<MessageChanges> {
+  private async repeatChanges(tx: IntakeTransaction, repeat: Repeat, applying: boolean): Promise<MessageChanges> {
+    if (!applying) return NOTHING_APPLIED;
     const current = await tx.snapshotMark(repeat.list.administration);
     const expected = repeat.marked.mark;
     if (!current || current.messageId !== expected.messageId || current.membersDigest !== expected.membersDigest || current.rulesDigest !== expected.rulesDigest) {
       throw new RepeatOutdated();
     }
-    return { ...repeat.outcome, records: 0, write: async () => undefined };
-  }
-
-  /** The full path: compare the prepared members with the current state, and serialize the records. */
-  private async planned(
-    tx: IntakeTransaction,
-    list: MemberList,
-    prepared: PreparedMembers,
-    source: RecordSource,
-    arrangement: Arrangement,
-    mark: SnapshotMark | null,
-  ): Promise<MessageChanges> {
-    const administration = list.administration;
-    const ids = list.kind === 'delta' ? prepared.entries.map((e) => (e.type === 'member' ? e.incoming.member.memberId : e.memberId)) : undefined;
-    const fingerprints = await tx.fingerprints(administration, ids);
-    const plan = await planChanges(list.kind, prepared.entries, {
-      fingerprints,
-      load: (memberIds) => tx.loadMembers(administration, memberIds),
-      removedVersions: (memberIds) => tx.removedVersions(administration, memberIds),
-    });
-
-    const counts: ReceiptCounts = { members: prepared.entries.length, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: plan.unchanged, notRecognized: prepared.notRecognized };
-    for (const change of plan.changes) {
-      if (change.change === 'added') counts.added++;
-      else if (change.change === 'updated') counts.updated++;
-      else if (change.change === 'status-changed') counts.statusChanged++;
-      else counts.removed++;
-    }
-    const serialize = recordSerializer(arrangement, source);
-    const write = async (tx: IntakeTransaction): Promise<void> => {
-      for (let start = 0; start < plan.changes.length; start += WRITE_BATCH) {
-        await tx.write(changeWrites(plan.changes.slice(start, start + WRITE_BATCH), administration, source, serialize));
-      }
-      for (let start = 0; start < plan.refreshed.length; start += WRITE_BATCH) {
-        await tx.write({ upserts: plan.refreshed.slice(start, start + WRITE_BATCH), removals: [], records: [], history: [] });
-      }
-    };
-    const warnings = capWarnings([
-      ...prepared.warnings,
-      ...plan.unknownRemovals.map((index) => ({
-        pointer: `/members/${index}/memberId`,
-        code: 'unknown-member-removed' as const,
-        detail: 'The delta removes a member the gateway does not hold; nothing was published for it.',
-      })),
-    ]);
-    // A delta changes the state away from any snapshot's members text; a snapshot marks its own.
-    return { counts, warnings, records: plan.changes.length, write, snapshotMark: mark };
+    return { ...repeat.outcome, records: 0 };
   }
 
   private async signRejection(error: GatewayError, verified: Sender, receivedAt: Date, digests: ReceiptDigests, messageId: string | undefined): Promise<string> {
@@ -439,33 +445,6 @@ export class MemberListIntake {
  * unsigned part and sent it first). A message stored before payload digests were kept is judged by
  * its body, as it was then.
  */
-/** Members and records per write: large enough for few round trips, small enough to bound each statement. */
-const WRITE_BATCH = 2000;
-
-/**
- * The writes of a batch of changes, in order: the member's new state (or its removal), its version in
- * the history, and its record for the outbox, serialized here.
- */
-function changeWrites(changes: ChangePlan['changes'], administration: string, source: RecordSource, serialize: ReturnType<typeof recordSerializer>): MemberWrites {
-  const writes = { upserts: [] as VersionedMember[], removals: [] as MemberRemoval[], records: [] as OutboxRecord[], history: [] as MemberVersionEntry[] };
-  for (const change of changes) {
-    if (change.change === 'removed') writes.removals.push({ memberId: change.member.memberId, version: change.version, removedAt: source.receivedAt });
-    else writes.upserts.push(change);
-    const { eventId, body } = serialize(change);
-    writes.history.push({ memberId: change.member.memberId, version: change.version, change: change.change, receivedAt: source.receivedAt, messageId: source.messageId, record: body });
-    writes.records.push({
-      eventId,
-      administration,
-      memberKey: change.member.key,
-      change: change.change,
-      routingKey: routingKeyFor(change.change, administration),
-      occurredAt: source.receivedAt,
-      body,
-    });
-  }
-  return writes;
-}
-
 function isReplay(earlier: AcceptedMessage, digests: ReceiptDigests): boolean {
   return earlier.payloadDigest !== null ? earlier.payloadDigest === digests.payloadDigest : earlier.digest === digests.digest;
 }
@@ -478,15 +457,34 @@ function isReplay(earlier: AcceptedMessage, digests: ReceiptDigests): boolean {
  * its sequence orders it after. The time is compared even when there is a sequence: the sequence alone
  * would let a snapshot (or delta) with one, issued before a snapshot without one, roll that back.
  */
-function checkOrder(list: MemberList, cursor: AdministrationCursor): void {
+function orderProblem(list: MemberList, cursor: AdministrationCursor): GatewayError | undefined {
   const sequenced = list.sequence !== undefined && cursor.lastSequence !== null;
   if (sequenced && list.sequence! <= cursor.lastSequence!) {
-    throw new GatewayError('sequence-not-increasing', `sequence ${list.sequence} is not above the last accepted ${cursor.lastSequence}.`);
+    return new GatewayError('sequence-not-increasing', `sequence ${list.sequence} is not above the last accepted ${cursor.lastSequence}.`);
   }
-  if (cursor.lastSnapshotIssuedAt === null) return;
+  if (cursor.lastSnapshotIssuedAt === null) return undefined;
   const issued = parseInstant(list.issuedAt);
   const lastSnapshot = parseInstant(cursor.lastSnapshotIssuedAt);
   if (issued < lastSnapshot || (issued === lastSnapshot && !sequenced)) {
-    throw new GatewayError('sequence-not-increasing', `issuedAt ${list.issuedAt} is not after the last accepted snapshot's ${cursor.lastSnapshotIssuedAt}.`);
+    return new GatewayError('sequence-not-increasing', `issuedAt ${list.issuedAt} is not after the last accepted snapshot's ${cursor.lastSnapshotIssuedAt}.`);
   }
+  return undefined;
+}
+
+/** Rule 6: issuedAt at most maxClockSkewMs ahead of the gateway's clock and at most maxMessageAgeMs old. */
+function issuedAtProblem(issuedAt: string, receivedAt: Date, limits: IntakeLimits): GatewayError | undefined {
+  const issued = parseInstant(issuedAt);
+  if (Number.isNaN(issued)) return new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is not an RFC 3339 date-time.`);
+  const { maxClockSkewMs, maxMessageAgeMs } = limits;
+  if (issued > receivedAt.getTime() + maxClockSkewMs) {
+    return new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is more than ${maxClockSkewMs / 1000} s ahead of the gateway's clock.`);
+  }
+  if (issued < receivedAt.getTime() - maxMessageAgeMs) {
+    return new GatewayError('issued-at-out-of-range', `issuedAt ${issuedAt} is older than ${maxMessageAgeMs / 3_600_000} h.`);
+  }
+  return undefined;
+}
+
+function notActive(administration: string): GatewayError {
+  return new GatewayError('mra-not-active', `There is no active MRA with administration ${administration}.`);
 }

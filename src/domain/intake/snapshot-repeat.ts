@@ -13,7 +13,7 @@ import type { Receipt, ReceiptCounts } from './receipt.js';
 export interface SnapshotMark {
   /** SHA-256 (base64url) of the exact text of the snapshot's `members` array. */
   membersDigest: string;
-  /** Its length in characters (a cheap first comparison). */
+  /** Its length in bytes of UTF-8 (a cheap first comparison; marks made before 0.4 counted characters, which differ only for text beyond ASCII, whose next snapshot then takes the full path once). */
   membersLength: number;
   /** The rules the members went through: see rulesDigest. */
   rulesDigest: string;
@@ -28,8 +28,9 @@ export interface MarkedSnapshot {
   receipt: Receipt;
 }
 
-export function membersDigest(text: string, span: JsonSpan): string {
-  return createHash('sha256').update(text.slice(span.start, span.end)).digest('base64url');
+/** SHA-256 of the members text: the payload's bytes at `span`. */
+export function membersDigest(bytes: Buffer, span: JsonSpan): string {
+  return createHash('sha256').update(bytes.subarray(span.start, span.end)).digest('base64url');
 }
 
 /**
@@ -50,14 +51,14 @@ export function rulesDigest(arrangement: Arrangement, gatewayVersion: string): s
  */
 export function repeatOutcome(
   marked: MarkedSnapshot | undefined,
-  current: { text: string; members: JsonSpan | undefined; rulesDigest: string; receivedAt: Date; maxMembers: number },
+  current: { bytes: Buffer; members: JsonSpan | undefined; rulesDigest: string; receivedAt: Date; maxMembers: number },
 ): { counts: ReceiptCounts; warnings: Receipt['warnings'] } | undefined {
   if (!marked || !current.members) return undefined;
   const { mark, receipt } = marked;
   if (mark.rulesDigest !== current.rulesDigest || mark.membersLength !== current.members.end - current.members.start) return undefined;
   if (receipt.counts.members > current.maxMembers || current.receivedAt.getTime() < Date.parse(mark.receivedAt)) return undefined;
   if (receipt.warnings.some((w) => w.code === 'date-in-future' || w.code === 'warnings-truncated')) return undefined;
-  if (membersDigest(current.text, current.members) !== mark.membersDigest) return undefined;
+  if (membersDigest(current.bytes, current.members) !== mark.membersDigest) return undefined;
   const members = receipt.counts.members;
   return {
     counts: { members, added: 0, updated: 0, statusChanged: 0, removed: 0, unchanged: members, notRecognized: receipt.counts.notRecognized },

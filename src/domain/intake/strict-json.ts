@@ -37,10 +37,19 @@ export interface StrictJsonOptions {
   maxDepth?: number;
 }
 
-/** Where a value lies in the text: `text.slice(start, end)` is its exact source. */
+/** Where a value lies in the JSON: `bytes.subarray(start, end)` (or `text.slice` of an ASCII text) is its exact source. */
 export interface JsonSpan {
   start: number;
   end: number;
+}
+
+/**
+ * The span of an array together with where its elements are separated: the positions of the commas
+ * between its elements, in order. Element i is what lies between the opening bracket or comma i - 1
+ * and comma i or the closing bracket (see arrayElements).
+ */
+export interface JsonArraySpan extends JsonSpan {
+  commas: number[];
 }
 
 /**
@@ -48,7 +57,7 @@ export interface JsonSpan {
  * collide), nesting deeper than `maxDepth`, and `__proto__` keys. Throws a StrictJsonError.
  */
 export function parseStrictJson(text: string, options: StrictJsonOptions = {}): unknown {
-  checkJsonStructure(text, options);
+  checkJsonStructure(Buffer.from(text, 'utf8'), options);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -58,14 +67,19 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
 
 /**
  * The checks of parseStrictJson without building the value: throws a StrictJsonError for a duplicate
- * key, excess depth or a `__proto__` key. Syntax is left to JSON.parse; on text that is not JSON this
+ * key, excess depth or a `__proto__` key. The scan reads UTF-8 bytes (a string is encoded first), so
+ * that a list's payload is checked where it lies, never copied into a string; every position it
+ * reports is a byte offset. Syntax is left to JSON.parse; on text that is not JSON this
  * may report nothing.
  *
  * With `spanOf`, it also returns where the array or object under that key of the top-level object
- * lies (the key written without escapes), found in the same pass; undefined when there is none.
+ * lies (the key written without escapes), found in the same pass; undefined when there is none. For
+ * an array, the span also has the positions of the commas between its elements, so that each element
+ * can be parsed on its own (a list's members, one at a time).
  */
-export function checkJsonStructure(text: string, options: StrictJsonOptions & { spanOf?: string } = {}): JsonSpan | undefined {
-  const scan = new StructureScan(text, options.maxDepth ?? MAX_JSON_DEPTH, options.spanOf);
+export function checkJsonStructure(json: string | Uint8Array, options: StrictJsonOptions & { spanOf?: string } = {}): JsonSpan | JsonArraySpan | undefined {
+  const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : Buffer.isBuffer(json) ? json : Buffer.from(json.buffer, json.byteOffset, json.length);
+  const scan = new StructureScan(bytes, options.maxDepth ?? MAX_JSON_DEPTH, options.spanOf);
   scan.run();
   return scan.span;
 }
@@ -93,6 +107,7 @@ STRUCTURAL[CLOSE_OBJECT] = CLOSE;
 STRUCTURAL[CLOSE_ARRAY] = CLOSE;
 STRUCTURAL[COMMA] = SEPARATOR;
 const PROTO = '__proto__';
+const PROTO_BYTES = Buffer.from(PROTO);
 
 /** Keys of one object are tracked in a small hash table of this many slots (a power of two)... */
 const SLOTS = 64;
@@ -129,14 +144,18 @@ class StructureScan {
   /** spanOf: whether the current top-level key is the one wanted, and where its container opened. */
   private atSpanKey = false;
   private spanStart = -1;
-  span: JsonSpan | undefined;
+  private spanCommas: number[] | undefined;
+  span: JsonSpan | JsonArraySpan | undefined;
+
+  private readonly spanKey: Buffer | undefined;
 
   constructor(
-    private readonly text: string,
+    private readonly text: Buffer,
     private readonly maxDepth: number,
-    private readonly spanOf?: string,
+    spanOf?: string,
   ) {
-    this.nextBackslash = text.indexOf('\\');
+    this.spanKey = spanOf === undefined ? undefined : Buffer.from(spanOf);
+    this.nextBackslash = text.indexOf(BACKSLASH);
     if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > 1024) throw new RangeError('maxDepth is a whole number in 1..1024');
     const slots = SLOTS * (maxDepth + 1);
     this.slotStamp = new Int32Array(slots);
@@ -149,7 +168,7 @@ class StructureScan {
     const length = text.length;
     let expectingKey = false;
     for (let i = 0; i < length; i++) {
-      const c = text.charCodeAt(i);
+      const c = text[i]!;
       // Most characters outside strings are indentation, colons, digits and literals.
       if (c === SPACE) continue;
       const kind = c < 128 ? STRUCTURAL[c]! : OTHER;
@@ -160,7 +179,7 @@ class StructureScan {
         if (expectingKey) {
           expectingKey = false;
           this.addKey(i, end);
-          if (this.depth === 1 && this.spanOf !== undefined) this.atSpanKey = end - i - 1 === this.spanOf.length && text.startsWith(this.spanOf, i + 1);
+          if (this.depth === 1 && this.spanKey !== undefined) this.atSpanKey = this.rawEquals(i, end, this.spanKey);
         } else if (this.depth === 1) {
           this.atSpanKey = false; // a string value
         }
@@ -170,7 +189,10 @@ class StructureScan {
         if (depth > this.maxDepth) {
           throw new StrictJsonError('too-deep', this.pointer(depth - 1), `nesting deeper than ${this.maxDepth} levels`);
         }
-        if (depth === 2 && this.atSpanKey && this.span === undefined) this.spanStart = i;
+        if (depth === 2 && this.atSpanKey && this.span === undefined) {
+          this.spanStart = i;
+          this.spanCommas = c === OPEN_ARRAY ? [] : undefined;
+        }
         const object = c === OPEN_OBJECT;
         this.isObject[depth] = object;
         this.currentIndex[depth] = 0;
@@ -183,7 +205,10 @@ class StructureScan {
         expectingKey = object;
       } else if (kind === CLOSE) {
         if (this.depth === 0) return; // unbalanced: JSON.parse reports it
-        if (this.depth === 2 && this.spanStart >= 0 && this.span === undefined) this.span = { start: this.spanStart, end: i + 1 };
+        if (this.depth === 2 && this.spanStart >= 0 && this.span === undefined) {
+          const span = { start: this.spanStart, end: i + 1 };
+          this.span = this.spanCommas ? { ...span, commas: this.spanCommas } : span;
+        }
         this.depth--;
         expectingKey = false;
       } else if (this.isObject[this.depth]) {
@@ -191,6 +216,7 @@ class StructureScan {
         expectingKey = true; // a comma in an object: a key follows
       } else {
         this.currentIndex[this.depth]!++;
+        if (this.depth === 2 && this.spanCommas && this.spanStart >= 0 && this.span === undefined) this.spanCommas.push(i);
       }
     }
   }
@@ -198,15 +224,16 @@ class StructureScan {
   /** Position of the quote that closes the string opening at `start`, or -1. */
   private closingQuote(start: number): number {
     const text = this.text;
-    let end = text.indexOf('"', start + 1);
+    // Bytes of a multi-byte UTF-8 sequence are all 0x80 and above: a quote or backslash byte is one.
+    let end = text.indexOf(QUOTE, start + 1);
     if (end < 0) return -1;
     if (!this.hasEscapes(start, end)) return end;
-    while (text.charCodeAt(end - 1) === BACKSLASH) {
+    while (text[end - 1] === BACKSLASH) {
       // The quote is escaped when an odd number of backslashes precede it.
       let backslashes = 1;
-      while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+      while (text[end - 1 - backslashes] === BACKSLASH) backslashes++;
       if (backslashes % 2 === 0) break;
-      end = text.indexOf('"', end + 1);
+      end = text.indexOf(QUOTE, end + 1);
       if (end < 0) return -1;
     }
     return end;
@@ -217,7 +244,7 @@ class StructureScan {
    * point at or before `start` on, so the searches for backslashes cover the text about once overall.
    */
   private hasEscapes(start: number, end: number): boolean {
-    if (this.nextBackslash >= 0 && this.nextBackslash < start) this.nextBackslash = this.text.indexOf('\\', start);
+    if (this.nextBackslash >= 0 && this.nextBackslash < start) this.nextBackslash = this.text.indexOf(BACKSLASH, start);
     return this.nextBackslash >= 0 && this.nextBackslash < end;
   }
 
@@ -235,10 +262,10 @@ class StructureScan {
     }
     const text = this.text;
     const length = end - start;
-    if (length === PROTO.length + 1 && text.startsWith(PROTO, start + 1)) this.refuseProto();
+    if (this.rawEquals(start, end, PROTO_BYTES)) this.refuseProto();
     const stamp = this.stamp[depth]!;
     const base = depth * SLOTS;
-    let slot = (length * 7 + text.charCodeAt(start + 1) * 31 + text.charCodeAt(end - 1)) & (SLOTS - 1);
+    let slot = (length * 7 + text[start + 1]! * 31 + text[end - 1]!) & (SLOTS - 1);
     while (this.slotStamp[base + slot] === stamp) {
       const other = this.slotStart[base + slot]!;
       if (this.slotEnd[base + slot]! - other === length && this.sameRaw(other, start, length)) this.refuseDuplicate(this.key(start, end));
@@ -269,19 +296,24 @@ class StructureScan {
     throw new StrictJsonError('forbidden-key', this.pointer(this.depth, PROTO), `the key "${PROTO}" is not accepted`);
   }
 
-  /** Whether the raw characters after two opening quotes are equal for `length` characters. */
+  /** Whether the raw bytes after two opening quotes are equal for `length` bytes. */
   private sameRaw(a: number, b: number, length: number): boolean {
     const text = this.text;
-    for (let j = 1; j < length; j++) if (text.charCodeAt(a + j) !== text.charCodeAt(b + j)) return false;
+    for (let j = 1; j < length; j++) if (text[a + j] !== text[b + j]) return false;
     return true;
+  }
+
+  /** Whether the string whose quotes are at `start` and `end` is written exactly as `raw`. */
+  private rawEquals(start: number, end: number, raw: Buffer): boolean {
+    return end - start - 1 === raw.length && this.text.compare(raw, 0, raw.length, start + 1, end) === 0;
   }
 
   /** A key as JSON.parse sees it: escapes resolved. */
   private key(start: number, end: number): string {
-    const raw = this.text.slice(start + 1, end);
+    const raw = this.text.toString('utf8', start + 1, end);
     if (!raw.includes('\\')) return raw;
     try {
-      return JSON.parse(this.text.slice(start, end + 1)) as string;
+      return JSON.parse(this.text.toString('utf8', start, end + 1)) as string;
     } catch {
       return raw; // a bad escape: JSON.parse refuses the whole text afterwards
     }

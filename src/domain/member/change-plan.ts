@@ -49,7 +49,7 @@ export async function planChanges(kind: 'snapshot' | 'delta', entries: readonly 
   for (const entry of entries) {
     if (entry.type === 'removal') {
       const before = stored.get(entry.memberId);
-      if (before) plan.changes.push({ ...before, change: 'removed', version: before.version + 1 });
+      if (before) plan.changes.push(removalOf(before));
       else plan.unknownRemovals.push(entry.index);
       continue;
     }
@@ -72,10 +72,15 @@ export async function planChanges(kind: 'snapshot' | 'delta', entries: readonly 
   }
   for (const memberId of missing) {
     const before = stored.get(memberId);
-    if (before) plan.changes.push({ ...before, change: 'removed', version: before.version + 1 });
+    if (before) plan.changes.push(removalOf(before));
   }
   await continueRemovedVersions(plan.changes, current);
   return plan;
+}
+
+/** The removal of a current member: announced as it was last known, at its next version. */
+export function removalOf(before: StoredMember): MemberChange {
+  return { ...before, change: 'removed', version: before.version + 1 };
 }
 
 /** A member added again after its removal goes on from the version its removal had. */

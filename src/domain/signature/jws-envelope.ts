@@ -5,8 +5,14 @@ import { parseStrictJson, StrictJsonError } from '../intake/strict-json.js';
 export interface FlattenedSignature {
   protected: string;
   header?: Record<string, unknown>;
-  payload: string;
+  /**
+   * The payload's base64url text as the body holds it: ASCII bytes, a view into the body, not a copy
+   * (a list at the size limit is over 100 MB of it).
+   */
+  payload: Buffer;
   signature: string;
+  /** The signing input `protected.payload` where the body holds it in one piece (the compact form): a view. */
+  signingInput?: Buffer;
 }
 
 export type JwsSerialization = 'compact' | 'json';
@@ -28,7 +34,7 @@ export interface EnvelopeWork {
 }
 
 const base64url = /^[A-Za-z0-9_-]+$/;
-const compactForm = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const DOT = 0x2e;
 
 /**
  * Splits a request body into its signatures. The compact form has exactly one; the JSON form is either
@@ -44,18 +50,48 @@ export function parseJwsEnvelope(body: Buffer, serialization: JwsSerialization, 
   return serialization === 'compact' ? [parseCompact(body)] : parseJson(body, work ?? { scannedBytes: 0, parsedChars: 0 });
 }
 
+/**
+ * The compact form, read in place: the body is never copied into a string (at the size limit that
+ * would be another 100 MB and more); only the header and signature, at most MAX_ENVELOPE_BYTES, are.
+ */
 function parseCompact(body: Buffer): FlattenedSignature {
-  // latin1 maps bytes 1:1, so a stray non-ASCII byte fails the pattern instead of being replaced.
-  const text = body.toString('latin1').trim();
-  if (!compactForm.test(text)) {
-    throw malformed('the compact form is three non-empty base64url parts separated by dots');
-  }
-  const [protectedHeader = '', payload = '', signature = ''] = text.split('.');
-  if (protectedHeader.length + signature.length > MAX_ENVELOPE_BYTES) throw malformed(`the protected header and signature exceed ${MAX_ENVELOPE_BYTES} bytes`);
+  let start = 0;
+  let end = body.length;
+  // What String#trim would remove from the body read as latin1 (which maps bytes 1:1).
+  while (start < end && isTrimmed(body[start]!)) start++;
+  while (end > start && isTrimmed(body[end - 1]!)) end--;
+  const first = body.indexOf(DOT, start);
+  const second = first < 0 || first >= end ? -1 : body.indexOf(DOT, first + 1);
+  const third = second < 0 || second >= end ? -1 : body.indexOf(DOT, second + 1);
+  const threeParts = first > start && second > first + 1 && second < end - 1 && (third < 0 || third >= end);
+  const form = 'the compact form is three non-empty base64url parts separated by dots';
+  if (!threeParts) throw malformed(form);
+  if (first - start + (end - second - 1) > MAX_ENVELOPE_BYTES) throw malformed(`the protected header and signature exceed ${MAX_ENVELOPE_BYTES} bytes`);
+  const protectedHeader = body.toString('latin1', start, first);
+  const payload = body.subarray(first + 1, second);
+  const signature = body.toString('latin1', second + 1, end);
+  if (!base64url.test(protectedHeader) || !base64url.test(signature) || !isBase64urlText(payload)) throw malformed(form);
   for (const [name, part] of [['protected header', protectedHeader], ['payload', payload], ['signature', signature]] as const) {
     if (!isCanonicalBase64url(part)) throw malformed(`the ${name} is not canonical base64url`);
   }
-  return { protected: protectedHeader, payload, signature };
+  return { protected: protectedHeader, payload, signature, signingInput: body.subarray(start, second) };
+}
+
+/** Tab, line feed, vertical tab, form feed, carriage return, space and no-break space: JavaScript white space in latin1. */
+function isTrimmed(byte: number): boolean {
+  return (byte >= 0x09 && byte <= 0x0d) || byte === 0x20 || byte === 0xa0;
+}
+
+/** Characters checked at a time: each slice is read as a string of its own, never the whole text. */
+const CHECK_SLICE = 256 * 1024;
+
+/** Whether bytes are non-empty base64url text (without padding), checked a slice at a time. */
+function isBase64urlText(bytes: Buffer): boolean {
+  if (bytes.length === 0) return false;
+  for (let i = 0; i < bytes.length; i += CHECK_SLICE) {
+    if (!base64url.test(bytes.toString('latin1', i, Math.min(i + CHECK_SLICE, bytes.length)))) return false;
+  }
+  return true;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -73,8 +109,8 @@ function parseJson(body: Buffer, work: EnvelopeWork): FlattenedSignature[] {
   if (!span) throw malformed('a JWS JSON serialization is an object with a "payload" string');
   const outside = body.length - (span.end - span.start);
   if (outside > MAX_ENVELOPE_BYTES) throw malformed(`${outside} bytes lie outside the payload; at most ${MAX_ENVELOPE_BYTES} are accepted`);
-  const payload = body.toString('latin1', span.start + 1, span.end - 1);
-  requireBase64url(payload, 'payload');
+  const payload = body.subarray(span.start + 1, span.end - 1);
+  if (!isBase64urlText(payload) || !isCanonicalBase64url(payload)) throw malformed('"payload" is a non-empty canonical base64url string');
   let rest: string;
   try {
     rest = strictUtf8.decode(Buffer.concat([body.subarray(0, span.start), Buffer.from('""'), body.subarray(span.end)]));
@@ -227,7 +263,7 @@ function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-function signatureOf(entry: Record<string, unknown>, payload: string, where: string): FlattenedSignature {
+function signatureOf(entry: Record<string, unknown>, payload: Buffer, where: string): FlattenedSignature {
   const result: FlattenedSignature = {
     protected: requireBase64url(entry.protected, `${where}protected`),
     payload,
@@ -252,11 +288,12 @@ const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  * zero in the unused low bits of the last character. Decoders ignore those bits, so without this check
  * one signature has several spellings, and one signed message several bodies (and digests).
  */
-function isCanonicalBase64url(value: string): boolean {
+function isCanonicalBase64url(value: string | Buffer): boolean {
   const spare = value.length % 4;
   if (spare === 0) return true;
   if (spare === 1) return false;
-  const last = BASE64URL_ALPHABET.indexOf(value[value.length - 1]!);
+  const lastChar = typeof value === 'string' ? value[value.length - 1]! : String.fromCharCode(value[value.length - 1]!);
+  const last = BASE64URL_ALPHABET.indexOf(lastChar);
   return (last & (spare === 2 ? 0x0f : 0x03)) === 0;
 }
 

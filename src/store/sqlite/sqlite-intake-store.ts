@@ -7,11 +7,18 @@ import { SEARCH_COLUMNS, searchRowOf } from '../member-search-row.js';
 import type { StoredMember } from '../../domain/member/change-plan.js';
 import type { NormalizedMember } from '../../domain/member/normalized-member.js';
 import type { PendingRecord } from '../../outbox/outbox-ports.js';
-import { defaultRelayOptions } from '../../outbox/outbox-relay.js';
 import type { OutboxWatermark } from './outbox-watermark.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { toPartnerKey, type KeyRow } from './sqlite-partner-key-store.js';
 
+
+/**
+ * Record bodies a transaction keeps in memory for the relay until it commits. A few thousand records
+ * cover every small submission (the relay need not read them back); the records of a long snapshot
+ * beyond them are read from the outbox, as a batch of them is published, instead of being held while
+ * the rest of the list is checked and written.
+ */
+const MAX_HANDED_OVER_BYTES = 8 * 1024 * 1024;
 
 /** The intake's transaction on SQLite: prepared statements, run inside SqliteDatabase.transaction. */
 export class SqliteIntakeStore implements IntakeStore {
@@ -58,8 +65,7 @@ export class SqliteIntakeStore implements IntakeStore {
     private readonly database: SqliteDatabase,
     private readonly watermark: OutboxWatermark,
     private readonly onRecordsDurable: (records: PendingRecord[]) => void = () => undefined,
-    // As much as the relay keeps offered: more would be dropped there anyway.
-    private readonly maxHandedOverBytes = defaultRelayOptions.maxOfferedBytes,
+    private readonly maxHandedOverBytes = MAX_HANDED_OVER_BYTES,
   ) {
     const db = database.db;
     this.statements = {

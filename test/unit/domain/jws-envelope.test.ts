@@ -13,7 +13,9 @@ const PAYLOAD = Buffer.from(JSON.stringify({ specVersion: '1.0', members: [] }))
 const PROTECTED = Buffer.from('{"alg":"ES256","kid":"k1","typ":"mra-member-list+json"}').toString('base64url');
 const SIGNATURE = Buffer.alloc(64, 7).toString('base64url');
 
-const parse = (text: string | Buffer, work: EnvelopeWork = { scannedBytes: 0, parsedChars: 0 }) => parseJwsEnvelope(Buffer.isBuffer(text) ? text : Buffer.from(text), 'json', work);
+/** The signatures found, their payload (a view into the body) read back as its base64url text. */
+const parse = (text: string | Buffer, work: EnvelopeWork = { scannedBytes: 0, parsedChars: 0 }) =>
+  parseJwsEnvelope(Buffer.isBuffer(text) ? text : Buffer.from(text), 'json', work).map((signature) => ({ ...signature, payload: signature.payload.toString('latin1') }));
 
 function refusal(run: () => unknown): string {
   try {

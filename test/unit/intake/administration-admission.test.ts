@@ -103,7 +103,7 @@ describe('MemberListIntake awaits the admission', () => {
     };
     const intake = new MemberListIntake({
       verifier: { verify: async () => ({ payload: Buffer.from('{}'), administration: 'EU', kid: 'eu-1', kids: ['eu-1'] }) },
-      validatePayload: () => [],
+      schema: { list: () => [], entry: () => [] },
       arrangements: new ArrangementRegistry(loadMraRegistry(CONFIG_DIR)),
       store,
       signer: { sign: async () => 'signed-rejection' },

@@ -14,7 +14,7 @@ import { SqliteDatabase } from '../../../src/store/sqlite/sqlite-database.js';
 import { SqliteIntakeStore } from '../../../src/store/sqlite/sqlite-intake-store.js';
 import { SqliteOutboxStore } from '../../../src/store/sqlite/sqlite-outbox-store.js';
 import { SqlitePartnerKeyStore } from '../../../src/store/sqlite/sqlite-partner-key-store.js';
-import { schemaErrors, validators } from '../../../src/validation/json-schemas.js';
+import { memberListSchema } from '../../../src/validation/json-schemas.js';
 import { signCompact, signFlattened, signGeneral } from '../../support/jws.js';
 import { euMember, memberList, type MemberList } from '../../support/member-lists.js';
 import { createPartnerKey, type PartnerSigningKey } from '../../support/partner-keys.js';
@@ -71,7 +71,7 @@ async function rig() {
   let recordsQueued = 0;
   const intake = new MemberListIntake({
     verifier: new MemberListVerifier(partnerKeys, systemClock, ['ES256']),
-    validatePayload: (payload) => schemaErrors(validators.memberList, payload),
+    schema: memberListSchema,
     arrangements,
     store,
     signer: {

@@ -5,7 +5,7 @@ import { ArrangementRegistry } from '../../../src/domain/arrangement.js';
 import type { Acceptance, MemberWrites, AcceptedMessage, IntakeStore, IntakeTransaction } from '../../../src/domain/intake/intake-store.js';
 import { MemberListIntake } from '../../../src/domain/intake/member-list-intake.js';
 import { membersDigest, repeatOutcome, rulesDigest, type MarkedSnapshot, type SnapshotMark } from '../../../src/domain/intake/snapshot-repeat.js';
-import { schemaErrors, validators } from '../../../src/validation/json-schemas.js';
+import { memberListSchema } from '../../../src/validation/json-schemas.js';
 import { euMember, memberList } from '../../support/member-lists.js';
 import { createPartnerKey } from '../../support/partner-keys.js';
 
@@ -49,7 +49,7 @@ class MemoryIntakeStore implements IntakeStore {
 function intakeWith(store: IntakeStore, payload: string) {
   return new MemberListIntake({
     verifier: { verify: async () => ({ payload: Buffer.from(payload), administration: 'EU', kid: 'k', kids: ['k'] }) },
-    validatePayload: (value) => schemaErrors(validators.memberList, value),
+    schema: memberListSchema,
     arrangements,
     store,
     signer: { sign: async () => 'signed' },
@@ -63,7 +63,7 @@ const members = [euMember()];
 const payload = JSON.stringify(memberList(members));
 const span = { start: payload.indexOf('"members":') + '"members":'.length, end: payload.length - 1 };
 const mark: SnapshotMark = {
-  membersDigest: membersDigest(payload, span),
+  membersDigest: membersDigest(Buffer.from(payload), span),
   membersLength: span.end - span.start,
   rulesDigest: rulesDigest(eu, '1.2.3'),
   messageId: 'before',
@@ -97,7 +97,7 @@ describe('repeated snapshots', () => {
   });
 
   it('is not assumed when the text, the rules, the size limit or the clock say otherwise', () => {
-    const current = { text: payload, members: span, rulesDigest: mark.rulesDigest, receivedAt: new Date(), maxMembers: 1000 };
+    const current = { bytes: Buffer.from(payload), members: span, rulesDigest: mark.rulesDigest, receivedAt: new Date(), maxMembers: 1000 };
     const marked = { mark, receipt: earlierReceipt };
     expect(repeatOutcome(marked, current)).toBeDefined();
     expect(repeatOutcome(undefined, current)).toBeUndefined();
@@ -107,7 +107,7 @@ describe('repeated snapshots', () => {
     expect(repeatOutcome(marked, { ...current, maxMembers: 0 })).toBeUndefined();
     expect(repeatOutcome(marked, { ...current, receivedAt: new Date(Date.parse(mark.receivedAt) - 1) })).toBeUndefined();
     const edited = payload.replace('Hamburg', 'Hamborg');
-    expect(repeatOutcome(marked, { ...current, text: edited })).toBeUndefined();
+    expect(repeatOutcome(marked, { ...current, bytes: Buffer.from(edited) })).toBeUndefined();
     for (const code of ['date-in-future', 'warnings-truncated'] as const) {
       expect(repeatOutcome({ mark, receipt: { ...earlierReceipt, warnings: [{ pointer: '', code, detail: '' }] } }, current)).toBeUndefined();
     }

@@ -134,6 +134,21 @@ describe('checkJsonStructure spanOf', () => {
     expect(spanText('[{"members":[1]}]')).toBeUndefined();
   });
 
+  it("gives an array's element separators, and none of its elements' own commas", () => {
+    const text = '{"members":[1, {"a":",","b":[2,3]} ,"x,y"],"other":[4,5]}';
+    const span = checkJsonStructure(text, { spanOf: 'members' });
+    expect(span && 'commas' in span ? span.commas.map((at) => text.slice(at - 1, at + 2)) : undefined).toEqual(['1, ', ' ,"']);
+    const empty = checkJsonStructure('{"members":[ ]}', { spanOf: 'members' });
+    expect(empty).toMatchObject({ commas: [] });
+    expect(checkJsonStructure('{"members":{"a":1,"b":2}}', { spanOf: 'members' })).not.toHaveProperty('commas');
+  });
+
+  it('reports byte offsets in text beyond ASCII', () => {
+    const bytes = Buffer.from('{"name":"Ä日本","members":["é"]}');
+    const span = checkJsonStructure(bytes, { spanOf: 'members' })!;
+    expect(bytes.toString('utf8', span.start, span.end)).toBe('["é"]');
+  });
+
   it('still refuses what it refuses without spanOf', () => {
     expect(() => checkJsonStructure('{"members":[{"a":1,"a":2}]}', { spanOf: 'members' })).toThrow(StrictJsonError);
   });

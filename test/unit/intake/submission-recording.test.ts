@@ -16,7 +16,7 @@ import { SqliteDatabase } from '../../../src/store/sqlite/sqlite-database.js';
 import { SqliteIntakeStore } from '../../../src/store/sqlite/sqlite-intake-store.js';
 import { SqliteOutboxStore } from '../../../src/store/sqlite/sqlite-outbox-store.js';
 import { SqlitePartnerKeyStore } from '../../../src/store/sqlite/sqlite-partner-key-store.js';
-import { schemaErrors, validators } from '../../../src/validation/json-schemas.js';
+import { memberListSchema } from '../../../src/validation/json-schemas.js';
 import { signCompact } from '../../support/jws.js';
 import { euMember, memberList } from '../../support/member-lists.js';
 import { createPartnerKey } from '../../support/partner-keys.js';
@@ -40,7 +40,7 @@ async function rig(recorder: SubmissionRecorder, options: { admit?: (administrat
   const store = new SqliteIntakeStore(database, new SqliteOutboxStore(database).watermark);
   const intake = new MemberListIntake({
     verifier: new MemberListVerifier(partnerKeys, systemClock, ['ES256']),
-    validatePayload: (payload) => schemaErrors(validators.memberList, payload),
+    schema: memberListSchema,
     arrangements: new ArrangementRegistry(loadMraRegistry(CONFIG_DIR)),
     store: options.wrapStore ? options.wrapStore(store) : store,
     signer: { sign: async (claims) => `receipt:${String(claims.outcome)}` },
