@@ -13,7 +13,7 @@ import type { Receipt, ReceiptCounts } from './receipt.js';
 export interface SnapshotMark {
   /** SHA-256 (base64url) of the exact text of the snapshot's `members` array. */
   membersDigest: string;
-  /** Its length in bytes of UTF-8 (a cheap first comparison; marks made before 0.4 counted characters, which differ only for text beyond ASCII, whose next snapshot then takes the full path once). */
+  /** Its length in bytes of UTF-8 (a cheap first comparison; marks made by earlier builds counted characters, which differ only for text beyond ASCII: such a snapshot then takes the full path once). */
   membersLength: number;
   /** The rules the members went through: see rulesDigest. */
   rulesDigest: string;

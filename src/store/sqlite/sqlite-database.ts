@@ -2,9 +2,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AsyncMutex } from './async-mutex.js';
+import { CommitGroups } from './commit-groups.js';
 import { checkCompatible, oldestCompatibleAfter } from '../migration.js';
 import { migrations } from './sqlite-migrations.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalDurability } from './wal-durability.js';
+
+/** Where this connection checkpoints by itself if the checkpoint thread fails: every ~160 MB of WAL (16 KiB pages). */
+const AUTOCHECKPOINT_PAGES = 10_000;
 
 /**
  * The embedded store: one SQLite file in DATA_DIR, in WAL mode. A receipt promises that the message
@@ -16,10 +21,20 @@ export class SqliteDatabase {
   readonly db: Database.Database;
   private readonly mutex = new AsyncMutex();
   private readonly durability: WalDurability;
+  private readonly checkpointer: WalCheckpointer;
+  private readonly groups: CommitGroups;
 
   private constructor(db: Database.Database, file: string) {
     this.db = db;
     this.durability = WalDurability.open(`${file}-wal`);
+    // Checkpoints run on their own thread (see WalCheckpointer); should it fail, this connection takes them over.
+    db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = WalCheckpointer.start(file, () => db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`));
+    this.groups = new CommitGroups(db, this.mutex, () => {
+      this.checkpointer.nudge();
+      const generation = this.durability.committedNow();
+      return { durable: this.durability.durable(generation) };
+    });
   }
 
   static open(dataDir: string): SqliteDatabase {
@@ -35,8 +50,6 @@ export class SqliteDatabase {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536');
-    // Checkpoint every ~40 MB of WAL rather than ~4 MB: fewer, larger checkpoints under steady intake.
-    db.pragma('wal_autocheckpoint = 10000');
     migrate(db);
     // Everything so far goes into the database file (synced), leaving an empty WAL file in place.
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -49,23 +62,20 @@ export class SqliteDatabase {
   }
 
   /**
-   * Runs `work` alone on the connection inside one write transaction; commits when it resolves and
-   * resolves itself only once the commit is on disk.
+   * Runs `work` alone on the connection as one write transaction: what it writes commits when it
+   * resolves, and nothing of it when it throws. Resolves only once the commit is on disk. Writes that
+   * wait for the connection meanwhile commit together (see CommitGroups).
    */
-  async transaction<T>(work: () => Promise<T>): Promise<T> {
-    const { result, generation } = await this.mutex.run(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const value = await work();
-        this.db.exec('COMMIT');
-        return { result: value, generation: this.durability.committedNow() };
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
-      }
-    });
-    await this.durability.durable(generation);
-    return result;
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.groups.write(work, true);
+  }
+
+  /**
+   * A small write that commits with the next group and resolves once committed, without waiting for the
+   * disk: for what may be lost in the moment before the next fsync (a log entry, the relay's cursor).
+   */
+  write<T>(work: () => T): Promise<T> {
+    return this.groups.write(async () => work(), false);
   }
 
   /** Whether the store answers and can write (for readiness). */
@@ -82,6 +92,7 @@ export class SqliteDatabase {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer.stop();
     await this.mutex.run(() => {
       this.db.close();
       this.durability.close();

@@ -76,7 +76,7 @@ export class SqliteOutboxStore implements OutboxStore {
    */
   markPublishedThrough(seq: number): Promise<void> {
     if (seq <= this.confirmedThrough) return Promise.resolve();
-    return this.database.exclusive(() => {
+    return this.database.write(() => {
       this.advanceStatement.run(seq, seq);
       this.confirmedThrough = seq;
     });

@@ -41,7 +41,7 @@ export class SqliteSubmissionLog implements SubmissionLogStore {
    * member, a record or a receipt.
    */
   append(entry: LoggedSubmission): Promise<void> {
-    return this.database.exclusive(() => {
+    return this.database.write(() => {
       this.insert.run(...submissionLogValues(entry, ms));
     });
   }
