@@ -99,7 +99,11 @@ describe.each(storeAdapters)('intake store contract: $name', (adapter) => {
       named: await tx.fingerprints('EU', ['a', 'b']),
       loaded: await tx.loadMembers('EU', ['a', 'b']),
       removed: await tx.removedVersions('EU', ['a', 'b', 'never']),
+      allRemoved: await tx.removedVersions('EU'),
+      otherRemoved: await tx.removedVersions('JP'),
     }));
+    expect(Object.fromEntries(seen.allRemoved)).toEqual({ b: 2 });
+    expect(seen.otherRemoved.size).toBe(0);
     expect([...seen.all.keys()]).toEqual(['a']);
     expect([...seen.named.keys()]).toEqual(['a']);
     expect([...seen.loaded.values()].map((m) => [m.member.memberId, m.version])).toEqual([['a', 1]]);

@@ -32,6 +32,8 @@ export class ChangeBatches {
     arrangement: Arrangement,
     /** A snapshot's: every current member's fingerprint, less those the list has named so far. */
     private readonly notYetNamed: Map<string, string> | undefined,
+    /** A snapshot's: the last version of every removed member (one read, rather than one per batch). */
+    private readonly removed: Map<string, number> | undefined,
   ) {
     this.serialize = recordSerializer(arrangement, source);
   }
@@ -39,7 +41,8 @@ export class ChangeBatches {
   static async open(tx: IntakeTransaction, kind: 'snapshot' | 'delta', arrangement: Arrangement, source: RecordSource): Promise<ChangeBatches> {
     const administration = arrangement.code;
     const current = kind === 'snapshot' ? await tx.fingerprints(administration) : undefined;
-    return new ChangeBatches(tx, administration, source, arrangement, current);
+    const removed = kind === 'snapshot' ? await tx.removedVersions(administration) : undefined;
+    return new ChangeBatches(tx, administration, source, arrangement, current, removed);
   }
 
   /** Plans and writes the changes of the next entries of the message, in message order. */
@@ -76,7 +79,8 @@ export class ChangeBatches {
     return {
       fingerprints,
       load: (memberIds) => this.tx.loadMembers(this.administration, memberIds),
-      removedVersions: (memberIds) => this.tx.removedVersions(this.administration, memberIds),
+      removedVersions: async (memberIds) =>
+        this.removed ? new Map(memberIds.flatMap((id) => (this.removed!.has(id) ? [[id, this.removed!.get(id)!] as const] : []))) : this.tx.removedVersions(this.administration, memberIds),
     };
   }
 
@@ -98,10 +102,12 @@ export class ChangeBatches {
    */
   private writesOf(changes: ChangePlan['changes']): MemberWrites {
     const { administration, source } = this;
-    const writes = { upserts: [] as VersionedMember[], removals: [] as MemberRemoval[], records: [] as OutboxRecord[], history: [] as MemberVersionEntry[] };
+    const writes = { upserts: [] as VersionedMember[], removals: [] as MemberRemoval[], records: [] as OutboxRecord[], history: [] as MemberVersionEntry[], firstStored: new Set<string>() };
     for (const change of changes) {
       if (change.change === 'removed') writes.removals.push({ memberId: change.member.memberId, version: change.version, removedAt: source.receivedAt });
       else writes.upserts.push(change);
+      // Added at version 1: never stored before (a member added again goes on from its removal's version).
+      if (change.change === 'added' && change.version === 1) writes.firstStored.add(change.member.memberId);
       const { eventId, body } = this.serialize(change);
       writes.history.push({ memberId: change.member.memberId, version: change.version, change: change.change, receivedAt: source.receivedAt, messageId: source.messageId, record: body });
       writes.records.push({

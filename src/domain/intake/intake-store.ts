@@ -58,6 +58,11 @@ export interface MemberWrites {
   records: readonly OutboxRecord[];
   /** Every member version these writes make, kept in the member history whatever the outbox keeps. */
   history: readonly MemberVersionEntry[];
+  /**
+   * Upserted members stored for the first time (version 1, never removed): they have no lookups to
+   * replace. A hint: a store may replace lookups for every upsert.
+   */
+  firstStored?: ReadonlySet<string>;
 }
 
 export interface MemberRemoval {
@@ -102,8 +107,8 @@ export interface IntakeTransaction {
   fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>>;
   /** The named current members (not those removed), with their versions. */
   loadMembers(administration: string, memberIds: readonly string[]): Promise<Map<string, StoredMember>>;
-  /** The last versions of the named members that are removed. */
-  removedVersions(administration: string, memberIds: readonly string[]): Promise<Map<string, number>>;
+  /** The last versions of the named members that are removed, or of every removed member when no names are given. */
+  removedVersions(administration: string, memberIds?: readonly string[]): Promise<Map<string, number>>;
   snapshotMark(administration: string): Promise<SnapshotMark | undefined>;
   /** Writes one batch of members and records (see MemberWrites); call as often as needed, then `accept`. */
   write(writes: MemberWrites): Promise<void>;

@@ -32,21 +32,36 @@ export interface MemberPass {
 export async function passMembers(pass: MemberPass): Promise<void> {
   const { entries, kind, schema, schemaErrors, preparation, changes } = pass;
   if (!entries) return;
+  // The store writes one batch while the next is prepared (on PostgreSQL the database does its part
+  // meanwhile); one batch at a time is in flight, in order, and a failed write stops the pass.
+  let writing: Promise<void> = Promise.resolve();
+  const send = async (next: IncomingEntry[]): Promise<void> => {
+    await writing;
+    writing = changes!.add(next);
+    writing.catch(() => undefined); // awaited before the next batch, or at the end
+  };
   let batch: IncomingEntry[] = [];
-  for (let index = 0; index < entries.count; index++) {
-    if (index > 0 && index % CHANGE_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
-    const value = entries.parse(index);
-    const errors = schema.entry(kind, value);
-    if (errors.length > 0) schemaErrors.addUnder(`/members/${index}`, errors);
-    if (!schemaErrors.empty || !preparation) continue;
-    const entry = preparation.prepare(value as Member | Removal, index);
-    if (!entry || !changes || !preparation.errors.empty) continue;
-    batch.push(entry);
-    if (batch.length === CHANGE_BATCH) {
-      await changes.add(batch);
-      batch = [];
+  try {
+    for (let index = 0; index < entries.count; index++) {
+      if (index > 0 && index % CHANGE_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+      const value = entries.parse(index);
+      const errors = schema.entry(kind, value);
+      if (errors.length > 0) schemaErrors.addUnder(`/members/${index}`, errors);
+      if (!schemaErrors.empty || !preparation) continue;
+      const entry = preparation.prepare(value as Member | Removal, index);
+      if (!entry || !changes || !preparation.errors.empty) continue;
+      batch.push(entry);
+      if (batch.length === CHANGE_BATCH) {
+        await send(batch);
+        batch = [];
+      }
     }
+  } catch (error) {
+    // A member that is not JSON: the message is refused; the write in flight settles first.
+    await writing.catch(() => undefined);
+    throw error;
   }
+  await writing;
   if (changes && schemaErrors.empty && preparation?.errors.empty) {
     if (batch.length > 0) await changes.add(batch);
     await changes.finish();

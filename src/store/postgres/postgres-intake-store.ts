@@ -116,13 +116,16 @@ class PostgresIntakeTransaction implements IntakeTransaction {
     return result;
   }
 
-  async removedVersions(administration: string, memberIds: readonly string[]): Promise<Map<string, number>> {
-    if (memberIds.length === 0) return new Map();
-    const { rows } = await this.client.query<[string, number]>({
-      text: 'SELECT member_id, version FROM members WHERE administration = $1 AND member_id = ANY($2::text[]) AND removed_at IS NOT NULL',
-      values: [administration, memberIds],
-      rowMode: 'array',
-    });
+  async removedVersions(administration: string, memberIds?: readonly string[]): Promise<Map<string, number>> {
+    if (memberIds?.length === 0) return new Map();
+    const { rows } =
+      memberIds === undefined
+        ? await this.client.query<[string, number]>({ text: 'SELECT member_id, version FROM members WHERE administration = $1 AND removed_at IS NOT NULL', values: [administration], rowMode: 'array' })
+        : await this.client.query<[string, number]>({
+            text: 'SELECT member_id, version FROM members WHERE administration = $1 AND member_id = ANY($2::text[]) AND removed_at IS NOT NULL',
+            values: [administration, memberIds],
+            rowMode: 'array',
+          });
     return new Map(rows);
   }
 
@@ -151,7 +154,9 @@ class PostgresIntakeTransaction implements IntakeTransaction {
         values,
       );
       // A member's lookups are replaced with the member; a removed member keeps its last ones (includeRemoved finds it).
-      await this.client.query('DELETE FROM member_lookups WHERE administration = $1 AND member_id = ANY($2::text[])', [administration, writes.upserts.map((u) => u.member.memberId)]);
+      // A member stored for the first time has none: a large first load skips the deletes.
+      const replaced = writes.upserts.map((u) => u.member.memberId).filter((id) => !writes.firstStored?.has(id));
+      if (replaced.length > 0) await this.client.query('DELETE FROM member_lookups WHERE administration = $1 AND member_id = ANY($2::text[])', [administration, replaced]);
       const lookups = writes.upserts.flatMap((u, i) => searches[i]!.lookups.map(([kind, value]) => [u.member.memberId, kind, value] as const));
       // A member may have twenty trade names: the rows go in statements of LOOKUPS_PER_INSERT, within the 65,535 parameters a statement takes.
       for (let start = 0; start < lookups.length; start += LOOKUPS_PER_INSERT) {

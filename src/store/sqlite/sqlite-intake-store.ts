@@ -37,6 +37,7 @@ export class SqliteIntakeStore implements IntakeStore {
     | 'deleteLookups'
     | 'insertLookup'
     | 'removedVersion'
+    | 'allRemovedVersions'
     | 'insertVersion'
     | 'insertOutbox'
     | 'snapshotMark'
@@ -79,6 +80,7 @@ export class SqliteIntakeStore implements IntakeStore {
       fingerprint: db.prepare('SELECT fingerprint FROM members WHERE administration = ? AND member_id = ? AND removed_at IS NULL').pluck(),
       member: db.prepare('SELECT fingerprint, member, version FROM members WHERE administration = ? AND member_id = ? AND removed_at IS NULL'),
       removedVersion: db.prepare('SELECT version FROM members WHERE administration = ? AND member_id = ? AND removed_at IS NOT NULL').pluck(),
+      allRemovedVersions: db.prepare('SELECT member_id, version FROM members WHERE administration = ? AND removed_at IS NOT NULL').raw(),
       insertMessage: db.prepare(
         `INSERT INTO accepted_messages (administration, message_id, digest, payload_digest, kind, sequence, issued_at, received_at, kid, receipt)
          VALUES (@administration, @messageId, @digest, @payloadDigest, @kind, @sequence, @issuedAt, @receivedAt, @kid, @receipt)`,
@@ -186,6 +188,7 @@ export class SqliteIntakeStore implements IntakeStore {
       return result;
     },
     removedVersions: async (administration, memberIds) => {
+      if (memberIds === undefined) return new Map(this.statements.allRemovedVersions.all(administration) as [string, number][]);
       const result = new Map<string, number>();
       for (const memberId of memberIds) {
         const version = this.statements.removedVersion.get(administration, memberId) as number | undefined;
@@ -199,7 +202,7 @@ export class SqliteIntakeStore implements IntakeStore {
       for (const { member, fingerprint, json, version } of writes.upserts) {
         const search = searchRowOf(member);
         this.statements.upsertMember.run(administration, member.memberId, fingerprint, json, version, ...search.columns);
-        this.statements.deleteLookups.run(administration, member.memberId);
+        if (!writes.firstStored?.has(member.memberId)) this.statements.deleteLookups.run(administration, member.memberId);
         for (const [kind, value] of search.lookups) this.statements.insertLookup.run(administration, member.memberId, kind, value);
       }
       for (const { memberId, version, removedAt } of writes.removals) this.statements.removeMember.run(version, removedAt, administration, memberId);
