@@ -175,6 +175,8 @@ export async function intakeRun(kind: StoreKind, members: number, withSmall: boo
     const started = performance.now();
     const first = await post(gateway.url, snapshot);
     const consumedAtReceipt = consumed;
+    // The peak up to the receipt (the intake itself), apart from the one after publishing.
+    const receiptRss = gateway.peakRssMb();
     if (first.status !== 202) throw new Error(`snapshot refused: ${first.status} ${JSON.stringify(first.json).slice(0, 300)}`);
     const counts = first.json.counts as Record<string, number>;
     const records = counts.added! + counts.updated! + counts.statusChanged! + counts.removed!;
@@ -234,6 +236,7 @@ export async function intakeRun(kind: StoreKind, members: number, withSmall: boo
         recordsPerSecond: Math.round(intakeRate),
         ratioToRaw: round(intakeRate / raw.recordsPerSecond, 2),
         gatewayPeakRssMb: snapshotRss,
+        gatewayPeakRssAtReceiptMb: receiptRss,
         gatewayIdleRssMb: idleRss,
         peakAboveIdleMb: snapshotRss - idleRss,
         targets: {
