@@ -162,6 +162,17 @@ class MemoryScene {
   }
 }
 
+/** Submits a body and reads the gateway's peak RSS before and right after the answer (logged for the run's output). */
+async function submitMeasured(on: MemoryScene, body: Buffer, what: string): Promise<{ response: Awaited<ReturnType<MemoryScene['submit']>>; idle: number; peak: number }> {
+  const idle = peakRssMb(on.pid);
+  const started = performance.now();
+  const response = await on.submit(body);
+  const answeredAfter = performance.now() - started;
+  const peak = peakRssMb(on.pid);
+  console.info(`[intake-memory] ${what}: ${body.length} bytes, answered after ${Math.round(answeredAfter)} ms, VmHWM ${idle} MB idle, ${peak} MB after the answer`);
+  return { response, idle, peak };
+}
+
 let scene: MemoryScene | undefined;
 afterEach(async () => {
   await scene?.dispose();
@@ -171,14 +182,7 @@ afterEach(async () => {
 describe('intake memory at the largest list (MAX_MEMBERS members)', { timeout: INTAKE_TIMEOUT_MS }, () => {
   it(`accepts a ${MAX_MEMBERS}-member EU snapshot, publishes every record, and peaks below ${PEAK_RSS_BOUND_MB} MB`, async () => {
     scene = await MemoryScene.start();
-    const body = await signedBody(memberList(members(MAX_MEMBERS)), scene.key);
-    const idle = peakRssMb(scene.pid);
-
-    const started = performance.now();
-    const response = await scene.submit(body);
-    const answeredAfter = performance.now() - started;
-    const peak = peakRssMb(scene.pid);
-    console.info(`[intake-memory] accepted snapshot: ${body.length} bytes, answered after ${Math.round(answeredAfter)} ms, VmHWM ${idle} MB idle, ${peak} MB after the receipt`);
+    const { response, idle, peak } = await submitMeasured(scene, await signedBody(memberList(members(MAX_MEMBERS)), scene.key), 'accepted snapshot');
 
     expect(response.status, JSON.stringify(response.body).slice(0, 500)).toBe(202);
     expect((response.body as { counts: { added: number } }).counts.added).toBe(MAX_MEMBERS);
@@ -208,14 +212,7 @@ describe('intake memory at the largest list (MAX_MEMBERS members)', { timeout: I
         [last]: { ...benchMember(last), memberId: 'US100000249999', certificateType: 'CTPAT', mids: ['EU999999999'] },
       }),
     );
-    const body = await signedBody(list, scene.key);
-    const idle = peakRssMb(scene.pid);
-
-    const started = performance.now();
-    const response = await scene.submit(body);
-    const answeredAfter = performance.now() - started;
-    const peak = peakRssMb(scene.pid);
-    console.info(`[intake-memory] refused list: ${body.length} bytes, answered after ${Math.round(answeredAfter)} ms, VmHWM ${idle} MB idle, ${peak} MB after the answer`);
+    const { response, idle, peak } = await submitMeasured(scene, await signedBody(list, scene.key), 'refused list');
 
     expect(response.status, JSON.stringify(response.body).slice(0, 500)).toBe(422);
     const problem = response.body as { type: string; errors?: { pointer: string }[] };

@@ -15,12 +15,13 @@ export class MemberEntries {
     private readonly bytes: Buffer,
     private readonly span: JsonArraySpan,
   ) {
-    const { start, end, commas } = span;
-    this.count = commas.length > 0 ? commas.length + 1 : bytes.toString('utf8', start + 1, end - 1).trim() === '' ? 0 : 1;
+    const { start, end, commaCount } = span;
+    this.count = commaCount > 0 ? commaCount + 1 : bytes.toString('utf8', start + 1, end - 1).trim() === '' ? 0 : 1;
   }
 
   /** The member at `index` as a value; a 422 `malformed-payload` when its text is not JSON. */
   parse(index: number): unknown {
+    if (index > this.span.commas.length) throw new RangeError(`member ${index} lies beyond the separators kept`);
     const { start, end, commas } = this.span;
     const from = index === 0 ? start : commas[index - 1]!;
     const to = index === commas.length ? end - 1 : commas[index]!;

@@ -117,12 +117,13 @@ interface Submission {
 class RepeatOutdated extends Error {}
 
 /**
- * The story of a submission (ICD 1): verify the signature, decode and validate the payload, check the
- * sender may speak for the administration and that an active MRA exists, prepare the members, check
- * the message's age, then, in one transaction, check again that the signing keys and the arrangement
- * are still in force, detect replays and out-of-order messages, compare with the current state, and
- * store the message, the new state and the outbound records together. Only then is a receipt
- * returned; the relay publishes from the outbox.
+ * The story of a submission (ICD 1): verify the signature, check the payload's UTF-8 and JSON
+ * structure, hold the list without its members to the schema, then, in one transaction, check again
+ * that the signing keys and the arrangement are still in force, see what the ledger says (replay,
+ * order), and take the members one at a time (member-pass): schema, member rules, and, when the message
+ * is to apply, change detection and the writes of the new state and the outbound records, a batch at a
+ * time. Refusals keep the contract's order whichever member breaks a rule, and a refusal takes back
+ * everything written. Only then is a receipt returned; the relay publishes from the outbox.
  *
  * A snapshot whose members text repeats the one behind the current state is recognized before its
  * members are parsed; it goes through every rule that concerns the message itself, and its members
@@ -155,9 +156,8 @@ export class MemberListIntake {
     try {
       await this.deps.admit?.(verified.administration);
       await this.deps.ensureCurrent?.();
-      // The payload's bytes are read once, into its text, which its members are then parsed from one by one.
-      const checked = checkPayload(payload.bytes!);
-      payload.bytes = undefined;
+      // The payload stays as its bytes (outside the JavaScript heap); its members are parsed from them one by one.
+      const checked = checkPayload(payload, this.deps.limits.maxMembers);
       const submission = { verified, digests, receivedAt };
       const repeat = await this.repeatOf(checked, verified, receivedAt);
       let result: IntakeResult | undefined;
@@ -215,12 +215,15 @@ export class MemberListIntake {
    */
   private async applied(checked: CheckedPayload, received: Received, onKnown: (list: MemberList) => void): Promise<IntakeResult> {
     const { verified, receivedAt } = received;
-    const { envelope, entries } = decodeList(checked);
+    const decoded = decodeList(checked);
+    const { envelope } = decoded;
+    // A list over the size limit is refused on its count alone: its members are not read.
+    const entries = decoded.entries && decoded.entries.count <= this.deps.limits.maxMembers ? decoded.entries : undefined;
     const kind = entryKindOf(envelope);
     const schemaErrors = (): ListedProblems => {
       const errors = new ListedProblems();
       errors.addUnder('', this.deps.schema.list(envelope));
-      if (entries && entries.count > this.deps.limits.maxMembers) errors.add({ pointer: '/members', detail: `must not have more than ${this.deps.limits.maxMembers} items` });
+      if (decoded.entries && !entries) errors.add({ pointer: '/members', detail: `must not have more than ${this.deps.limits.maxMembers} items` });
       return errors;
     };
     const list = envelope as MemberList;
@@ -274,16 +277,13 @@ export class MemberListIntake {
 
   /**
    * Rule 2, and what the receipt says of the bytes. The body is read here only, so it can be collected
-   * once this returns; the payload's bytes come back in a holder of their own, apart from who signed
-   * them, so that the caller can let them go once they are read (a 250,000-member list's are 85 MB).
+   * once this returns (a 250,000-member list's is over 100 MB): from here on only the decoded payload
+   * is held, apart from who signed it.
    */
-  private async verify(
-    received: ReceivedBody,
-    serialization: JwsSerialization,
-  ): Promise<{ verified: Sender; payload: { bytes: Uint8Array | undefined }; digests: ReceiptDigests; size: number }> {
+  private async verify(received: ReceivedBody, serialization: JwsSerialization): Promise<{ verified: Sender; payload: Uint8Array; digests: ReceiptDigests; size: number }> {
     const body = received.take();
     const { payload, ...verified } = await this.deps.verifier.verify(body, serialization);
-    return { verified, payload: { bytes: payload }, digests: { digest: sha256Base64url(body), payloadDigest: sha256Base64url(payload) }, size: body.length };
+    return { verified, payload, digests: { digest: sha256Base64url(body), payloadDigest: sha256Base64url(payload) }, size: body.length };
   }
 
   /** Hands a decided submission to the recorder; nothing it does (or fails to do) changes the answer. */

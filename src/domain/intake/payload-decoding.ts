@@ -19,14 +19,16 @@ export interface CheckedPayload {
  * Checks a verified payload: strict UTF-8 (no replacement characters; a leading byte order mark is
  * skipped, as a UTF-8 decoder does), then the strict JSON checks (no duplicate keys, no `__proto__`
  * key, at most 32 levels deep), so that what the gateway validates and stores is the one reading of
- * the signed bytes. Finds the members array on the way.
+ * the signed bytes. Finds the members array on the way, keeping the places of at most `maxMembers + 1`
+ * members.
  */
-export function checkPayload(payload: Uint8Array): CheckedPayload {
+export function checkPayload(payload: Uint8Array, maxMembers = Number.MAX_SAFE_INTEGER): CheckedPayload {
   let bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   if (!isUtf8(bytes)) throw new GatewayError('malformed-payload', 'The payload is not valid UTF-8.');
   if (bytes.subarray(0, 3).equals(BYTE_ORDER_MARK)) bytes = bytes.subarray(3);
   try {
-    return { bytes, members: checkJsonStructure(bytes, { spanOf: 'members' }) };
+    // Positions for one member more than allowed: enough to see that a list is over the limit.
+    return { bytes, members: checkJsonStructure(bytes, { spanOf: 'members', maxCommas: maxMembers }) };
   } catch (error) {
     if (!(error instanceof StrictJsonError)) throw error;
     throw new GatewayError('malformed-payload', `The payload is not acceptable JSON: ${error.message}.`, { errors: [{ pointer: error.pointer, detail: error.message }] });

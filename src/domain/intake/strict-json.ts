@@ -49,7 +49,9 @@ export interface JsonSpan {
  * and comma i or the closing bracket (see arrayElements).
  */
 export interface JsonArraySpan extends JsonSpan {
+  /** In order; at most `maxCommas` of them (see checkJsonStructure), while `commaCount` counts them all. */
   commas: number[];
+  commaCount: number;
 }
 
 /**
@@ -75,11 +77,16 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
  * With `spanOf`, it also returns where the array or object under that key of the top-level object
  * lies (the key written without escapes), found in the same pass; undefined when there is none. For
  * an array, the span also has the positions of the commas between its elements, so that each element
- * can be parsed on its own (a list's members, one at a time).
+ * can be parsed on its own (a list's members, one at a time). `maxCommas` bounds how many positions are
+ * kept (a list over its size limit is refused on its count: 40 million one-character members must not
+ * cost an array of 40 million positions).
  */
-export function checkJsonStructure(json: string | Uint8Array, options: StrictJsonOptions & { spanOf?: string } = {}): JsonSpan | JsonArraySpan | undefined {
+export function checkJsonStructure(
+  json: string | Uint8Array,
+  options: StrictJsonOptions & { spanOf?: string; maxCommas?: number } = {},
+): JsonSpan | JsonArraySpan | undefined {
   const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : Buffer.isBuffer(json) ? json : Buffer.from(json.buffer, json.byteOffset, json.length);
-  const scan = new StructureScan(bytes, options.maxDepth ?? MAX_JSON_DEPTH, options.spanOf);
+  const scan = new StructureScan(bytes, options.maxDepth ?? MAX_JSON_DEPTH, options.spanOf, options.maxCommas ?? Number.MAX_SAFE_INTEGER);
   scan.run();
   return scan.span;
 }
@@ -145,6 +152,7 @@ class StructureScan {
   private atSpanKey = false;
   private spanStart = -1;
   private spanCommas: number[] | undefined;
+  private spanCommaCount = 0;
   span: JsonSpan | JsonArraySpan | undefined;
 
   private readonly spanKey: Buffer | undefined;
@@ -153,6 +161,7 @@ class StructureScan {
     private readonly text: Buffer,
     private readonly maxDepth: number,
     spanOf?: string,
+    private readonly maxCommas = Number.MAX_SAFE_INTEGER,
   ) {
     this.spanKey = spanOf === undefined ? undefined : Buffer.from(spanOf);
     this.nextBackslash = text.indexOf(BACKSLASH);
@@ -207,7 +216,7 @@ class StructureScan {
         if (this.depth === 0) return; // unbalanced: JSON.parse reports it
         if (this.depth === 2 && this.spanStart >= 0 && this.span === undefined) {
           const span = { start: this.spanStart, end: i + 1 };
-          this.span = this.spanCommas ? { ...span, commas: this.spanCommas } : span;
+          this.span = this.spanCommas ? { ...span, commas: this.spanCommas, commaCount: this.spanCommaCount } : span;
         }
         this.depth--;
         expectingKey = false;
@@ -216,7 +225,7 @@ class StructureScan {
         expectingKey = true; // a comma in an object: a key follows
       } else {
         this.currentIndex[this.depth]!++;
-        if (this.depth === 2 && this.spanCommas && this.spanStart >= 0 && this.span === undefined) this.spanCommas.push(i);
+        if (this.depth === 2 && this.spanCommas && this.spanStart >= 0 && this.span === undefined && this.spanCommaCount++ < this.maxCommas) this.spanCommas.push(i);
       }
     }
   }

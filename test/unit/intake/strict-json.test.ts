@@ -143,6 +143,12 @@ describe('checkJsonStructure spanOf', () => {
     expect(checkJsonStructure('{"members":{"a":1,"b":2}}', { spanOf: 'members' })).not.toHaveProperty('commas');
   });
 
+  it('keeps at most maxCommas positions, and counts them all', () => {
+    const span = checkJsonStructure(`{"members":[${Array.from({ length: 1000 }, () => '1').join(',')}]}`, { spanOf: 'members', maxCommas: 10 });
+    expect(span).toMatchObject({ commaCount: 999 });
+    expect(span && 'commas' in span ? span.commas.length : undefined).toBe(10);
+  });
+
   it('reports byte offsets in text beyond ASCII', () => {
     const bytes = Buffer.from('{"name":"Ä日本","members":["é"]}');
     const span = checkJsonStructure(bytes, { spanOf: 'members' })!;
