@@ -220,14 +220,10 @@ export class MemberListIntake {
     // A list over the size limit is refused on its count alone: its members are not read.
     const entries = decoded.entries && decoded.entries.count <= this.deps.limits.maxMembers ? decoded.entries : undefined;
     const kind = entryKindOf(envelope);
-    const schemaErrors = (): ListedProblems => {
-      const errors = new ListedProblems();
-      errors.addUnder('', this.deps.schema.list(envelope));
-      if (decoded.entries && !entries) errors.add({ pointer: '/members', detail: `must not have more than ${this.deps.limits.maxMembers} items` });
-      return errors;
-    };
     const list = envelope as MemberList;
-    const errors = schemaErrors();
+    const errors = new ListedProblems();
+    errors.addUnder('', this.deps.schema.list(envelope));
+    if (decoded.entries && !entries) errors.add({ pointer: '/members', detail: `must not have more than ${this.deps.limits.maxMembers} items` });
     const mismatch = errors.empty && list.administration !== verified.administration;
     const arrangement = errors.empty ? this.deps.arrangements.find(list.administration) : undefined;
     const active = arrangement !== undefined && this.deps.arrangements.isActive(list.administration, receivedAt);
@@ -246,7 +242,7 @@ export class MemberListIntake {
       if (issuedAt) throw issuedAt;
     };
     if (!errors.empty || mismatch || !active || issuedAt) {
-      const preparation = !errors.empty || mismatch || !active ? undefined : new MemberPreparation(arrangement, receivedAt);
+      const preparation = errors.empty && !mismatch && active ? new MemberPreparation(arrangement, receivedAt) : undefined;
       await passMembers({ entries, kind, schema: this.deps.schema, schemaErrors: errors, preparation });
       judge(errors, preparation);
     }
@@ -254,7 +250,8 @@ export class MemberListIntake {
     const mark = list.kind === 'snapshot' && checked.members ? this.markFor(checked, arrangement!, list.messageId, submission.source.receivedAt) : null;
     return this.deps.store.intake(list.administration, (tx) =>
       this.apply(tx, list, submission, async (applying) => {
-        const schema = schemaErrors();
+        // The list itself had no schema error (or it would have been refused above): only its members' can come now.
+        const schema = new ListedProblems();
         const preparation = new MemberPreparation(arrangement!, receivedAt);
         const changes = applying ? await ChangeBatches.open(tx, list.kind, arrangement!, submission.source) : undefined;
         await passMembers({ entries, kind, schema: this.deps.schema, schemaErrors: schema, preparation, changes });

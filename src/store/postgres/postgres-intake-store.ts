@@ -93,16 +93,8 @@ class PostgresIntakeTransaction implements IntakeTransaction {
     return { lastSequence: rows[0]?.last_sequence ?? null, lastSnapshotIssuedAt: rows[0]?.last_snapshot_issued_at ?? null };
   }
 
-  async fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>> {
-    const { rows } =
-      memberIds === undefined
-        ? await this.client.query<[string, string]>({ text: 'SELECT member_id, fingerprint FROM members WHERE administration = $1 AND removed_at IS NULL', values: [administration], rowMode: 'array' })
-        : await this.client.query<[string, string]>({
-            text: 'SELECT member_id, fingerprint FROM members WHERE administration = $1 AND member_id = ANY($2::text[]) AND removed_at IS NULL',
-            values: [administration, memberIds],
-            rowMode: 'array',
-          });
-    return new Map(rows);
+  fingerprints(administration: string, memberIds?: readonly string[]): Promise<Map<string, string>> {
+    return this.memberColumn<string>('fingerprint', 'removed_at IS NULL', administration, memberIds);
   }
 
   async loadMembers(administration: string, memberIds: readonly string[]): Promise<Map<string, StoredMember>> {
@@ -118,14 +110,17 @@ class PostgresIntakeTransaction implements IntakeTransaction {
 
   async removedVersions(administration: string, memberIds?: readonly string[]): Promise<Map<string, number>> {
     if (memberIds?.length === 0) return new Map();
-    const { rows } =
-      memberIds === undefined
-        ? await this.client.query<[string, number]>({ text: 'SELECT member_id, version FROM members WHERE administration = $1 AND removed_at IS NOT NULL', values: [administration], rowMode: 'array' })
-        : await this.client.query<[string, number]>({
-            text: 'SELECT member_id, version FROM members WHERE administration = $1 AND member_id = ANY($2::text[]) AND removed_at IS NOT NULL',
-            values: [administration, memberIds],
-            rowMode: 'array',
-          });
+    return this.memberColumn<number>('version', 'removed_at IS NOT NULL', administration, memberIds);
+  }
+
+  /** One column of the administration's members in `state`, by memberId: the named ones, or all of them. */
+  private async memberColumn<V>(column: 'fingerprint' | 'version', state: 'removed_at IS NULL' | 'removed_at IS NOT NULL', administration: string, memberIds?: readonly string[]): Promise<Map<string, V>> {
+    const named = memberIds !== undefined;
+    const { rows } = await this.client.query<[string, V]>({
+      text: `SELECT member_id, ${column} FROM members WHERE administration = $1 ${named ? 'AND member_id = ANY($2::text[]) ' : ''}AND ${state}`,
+      values: named ? [administration, memberIds] : [administration],
+      rowMode: 'array',
+    });
     return new Map(rows);
   }
 
