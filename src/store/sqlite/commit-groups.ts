@@ -31,7 +31,10 @@ export class CommitGroups {
   constructor(
     private readonly db: Database.Database,
     private readonly mutex: AsyncMutex,
-    private readonly committed: () => { durable: Promise<void> },
+    /** Told of each COMMIT; returns its generation, for `durable`. */
+    private readonly committed: () => number,
+    /** Resolves once the commit of `generation` is on disk. */
+    private readonly durable: (generation: number) => Promise<void>,
   ) {}
 
   /** Runs `work` in the next group; resolves once the group committed and, when `durable`, once it is on disk. */
@@ -53,24 +56,26 @@ export class CommitGroups {
     const group = this.queue.splice(0, MAX_GROUP);
     if (this.queue.length > 0) this.schedule();
     const outcomes: Outcome[] = [];
-    let durable: Promise<void>;
+    let generation: number;
     try {
-      ({ durable } = await this.commitGroup(group, outcomes));
+      generation = await this.commitGroup(group, outcomes);
     } catch (error) {
       // The write lock held elsewhere past the busy timeout, a full disk, an I/O error: nothing of the group stands.
       this.failAll(group, outcomes, error);
       return;
     }
+    // The disk is waited for only when someone in the group waits for it, and every wait has its handler.
+    let onDisk: Promise<void> | undefined;
     group.forEach((entry, i) => {
       const outcome = outcomes[i]!;
       if (!outcome.ok) entry.reject(outcome.error);
-      else if (entry.durable) durable.then(() => entry.resolve(outcome.value), entry.reject);
+      else if (entry.durable) (onDisk ??= this.durable(generation)).then(() => entry.resolve(outcome.value), entry.reject);
       else entry.resolve(outcome.value);
     });
   }
 
-  /** Runs the group's writes in one transaction, each in a savepoint, and commits; throws when the transaction as a whole fails. */
-  private async commitGroup(group: readonly QueuedWrite[], outcomes: Outcome[]): Promise<{ durable: Promise<void> }> {
+  /** Runs the group's writes in one transaction, each in a savepoint, and commits (its generation); throws when the transaction as a whole fails. */
+  private async commitGroup(group: readonly QueuedWrite[], outcomes: Outcome[]): Promise<number> {
     const db = this.db;
     db.exec('BEGIN IMMEDIATE');
     // A write alone needs no savepoint: its failure rolls back the transaction, which is all of it.

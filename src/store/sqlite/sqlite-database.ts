@@ -30,11 +30,15 @@ export class SqliteDatabase {
     // Checkpoints run on their own thread (see WalCheckpointer); should it fail, this connection takes them over.
     db.pragma('wal_autocheckpoint = 0');
     this.checkpointer = WalCheckpointer.start(file, () => db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`));
-    this.groups = new CommitGroups(db, this.mutex, () => {
-      this.checkpointer.nudge();
-      const generation = this.durability.committedNow();
-      return { durable: this.durability.durable(generation) };
-    });
+    this.groups = new CommitGroups(
+      db,
+      this.mutex,
+      () => {
+        this.checkpointer.nudge();
+        return this.durability.committedNow();
+      },
+      (generation) => this.durability.durable(generation),
+    );
   }
 
   static open(dataDir: string): SqliteDatabase {

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { temporaryDirectories } from '../../../support/temp-dirs.js';
 import { SqliteDatabase } from '../../../../src/store/sqlite/sqlite-database.js';
+import { WalDurability } from '../../../../src/store/sqlite/wal-durability.js';
 
 const dataDir = temporaryDirectories('commit-groups-');
 const opened: SqliteDatabase[] = [];
@@ -55,6 +56,22 @@ describe('writes that wait for the connection commit together', () => {
     await expect(database.transaction(async () => insert(database, 'y'))).rejects.toThrow(/UNIQUE/);
     expect(keys(database)).toEqual(['y']);
     expect(database.db.inTransaction).toBe(false);
+  });
+
+  it('starts no wait for the disk for writes that do not ask for one: closing right after them is clean', async () => {
+    // An fsync begun for them would be nobody's to wait for: on a file closed meanwhile it rejects (EBADF) unheard.
+    const waits = vi.spyOn(WalDurability.prototype, 'durable');
+    try {
+      const database = SqliteDatabase.open(dataDir());
+      database.db.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
+      await Promise.all([database.write(() => insert(database, 'a')), database.write(() => insert(database, 'b'))]);
+      expect(waits).not.toHaveBeenCalled();
+      await database.transaction(async () => insert(database, 'c'));
+      expect(waits).toHaveBeenCalledTimes(1);
+      await database.close();
+    } finally {
+      waits.mockRestore();
+    }
   });
 
   it('copies the WAL into the database file on a thread of its own, not at COMMIT', async () => {
